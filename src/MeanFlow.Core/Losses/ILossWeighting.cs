@@ -1,0 +1,16 @@
+using static TorchSharp.torch;
+
+namespace MeanFlow.Losses;
+
+/// <summary>
+/// Per-row loss weights w(‖Δ‖²), applied as L = mean_rows(sg(w)·‖Δ‖²), where Δ = u_θ − sg(u_tgt) and
+/// ‖Δ‖² sums over every non-batch dimension. The weight is a stop-gradient: it rescales each row's
+/// gradient without being differentiated.
+/// </summary>
+public interface ILossWeighting
+{
+    /// <summary>Computes the weights.</summary>
+    /// <param name="squaredError">‖Δ‖² per row, shape (B,), non-negative.</param>
+    /// <returns>Weights, shape (B,), without autograd graph.</returns>
+    Tensor Weights(Tensor squaredError);
+}

@@ -1,0 +1,54 @@
+using MeanFlow.Guidance;
+using static TorchSharp.torch;
+
+namespace MeanFlow.Objectives;
+
+/// <summary>
+/// A batch reordered so that the rows with r ≠ t come first: the JVP then covers one contiguous leading
+/// block, a narrow view whose primal intermediates a tangent-capable field can reuse. The loss is a mean
+/// over rows, so the order does not change it.
+/// </summary>
+internal sealed class DistinctRowsFirst
+{
+    private DistinctRowsFirst(Tensor x, Tensor noise, Tensor t, Tensor r, Tensor? labels, Tensor? dropMask, long distinctCount)
+    {
+        X = x;
+        Noise = noise;
+        T = t;
+        R = r;
+        Labels = labels;
+        DropMask = dropMask;
+        DistinctCount = distinctCount;
+    }
+
+    internal Tensor X { get; }
+    internal Tensor Noise { get; }
+    internal Tensor T { get; }
+    internal Tensor R { get; }
+    internal Tensor? Labels { get; }
+    internal Tensor? DropMask { get; }
+    internal long DistinctCount { get; }
+
+    internal static DistinctRowsFirst Of(ObjectiveBatch batch)
+    {
+        var distinct = batch.R != batch.T;
+        var k = distinct.sum().item<long>();
+        var b = batch.Rows;
+        // Already ordered (including all-equal and all-distinct batches): no copies.
+        if (k == 0 || k == b || distinct.narrow(0, 0, k).all().item<bool>())
+            return new DistinctRowsFirst(batch.X, batch.Noise, batch.T, batch.R, batch.Labels, batch.DropMask, k);
+
+        var order = cat(new[] { distinct.nonzero(), distinct.logical_not().nonzero() }).squeeze(1);
+        return new DistinctRowsFirst(
+            batch.X.index_select(0, order), batch.Noise.index_select(0, order),
+            batch.T.index_select(0, order), batch.R.index_select(0, order),
+            batch.Labels?.index_select(0, order), batch.DropMask?.index_select(0, order), k);
+    }
+
+    /// <summary>The labels the field sees: dropped rows replaced by the null class.</summary>
+    internal Tensor? LabelsAfterDrop(ClassifierFreeGuidance? guidance)
+    {
+        if (Labels is null || DropMask is null || guidance is null) return Labels;
+        return where(DropMask, full_like(Labels, guidance.NullClass), Labels);
+    }
+}
