@@ -10,8 +10,10 @@ namespace MeanFlow.Objectives;
 /// </summary>
 internal sealed class DistinctRowsFirst
 {
-    private DistinctRowsFirst(Tensor x, Tensor noise, Tensor t, Tensor r, Tensor? labels, Tensor? dropMask, long distinctCount)
+    private DistinctRowsFirst(Tensor x, Tensor noise, Tensor t, Tensor r, Tensor? labels, Tensor? dropMask, long distinctCount,
+        Tensor? order = null)
     {
+        _order = order;
         X = x;
         Noise = noise;
         T = t;
@@ -20,6 +22,8 @@ internal sealed class DistinctRowsFirst
         DropMask = dropMask;
         DistinctCount = distinctCount;
     }
+
+    private readonly Tensor? _order;
 
     internal Tensor X { get; }
     internal Tensor Noise { get; }
@@ -42,8 +46,12 @@ internal sealed class DistinctRowsFirst
         return new DistinctRowsFirst(
             batch.X.index_select(0, order), batch.Noise.index_select(0, order),
             batch.T.index_select(0, order), batch.R.index_select(0, order),
-            batch.Labels?.index_select(0, order), batch.DropMask?.index_select(0, order), k);
+            batch.Labels?.index_select(0, order), batch.DropMask?.index_select(0, order), k, order);
     }
+
+    /// <summary>Puts per-row results back into the batch's original row order.</summary>
+    internal Tensor Restore(Tensor perRow) =>
+        _order is null ? perRow : zeros_like(perRow).index_copy_(0, _order, perRow);
 
     /// <summary>The labels the field sees: dropped rows replaced by the null class.</summary>
     internal Tensor? LabelsAfterDrop(ClassifierFreeGuidance? guidance)

@@ -124,7 +124,8 @@ public sealed class MeanFlowObjective : IObjective
         var weights = Weighting.Weights(squaredError.detach());
         var loss = (weights * squaredError).mean();
         using var noGrad = no_grad();
-        return new ObjectiveOutput(loss, error.detach().square().mean(), weights.mean(), k).MoveToOuterDisposeScope();
+        return new ObjectiveOutput(loss, error.detach().square().mean(), weights.mean(), k,
+            rows.Restore(jvp.Value.detach()), rows.Restore(target)).MoveToOuterDisposeScope();
     }
 
     /// <summary>ṽ_t: v_t, or the guided mixture on rows inside the guidance interval whose label was kept.</summary>

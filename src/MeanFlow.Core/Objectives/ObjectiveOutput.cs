@@ -13,8 +13,12 @@ public sealed class ObjectiveOutput : IDisposable
     /// <param name="meanSquaredError">Scalar mean over all elements of (u_θ − u_tgt)², detached.</param>
     /// <param name="meanWeight">Scalar mean loss weight, detached.</param>
     /// <param name="distinctRows">Rows with r ≠ t (those that needed a JVP).</param>
-    public ObjectiveOutput(Tensor loss, Tensor meanSquaredError, Tensor meanWeight, long distinctRows)
+    /// <param name="prediction">u_θ(z_t, r, t | c) per row, shape (B, ...), detached, in the batch's row order.</param>
+    /// <param name="target">u_tgt per row, shape (B, ...), detached, in the batch's row order.</param>
+    public ObjectiveOutput(Tensor loss, Tensor meanSquaredError, Tensor meanWeight, long distinctRows, Tensor prediction, Tensor target)
     {
+        Prediction = prediction ?? throw new ArgumentNullException(nameof(prediction));
+        Target = target ?? throw new ArgumentNullException(nameof(target));
         Loss = loss ?? throw new ArgumentNullException(nameof(loss));
         MeanSquaredError = meanSquaredError ?? throw new ArgumentNullException(nameof(meanSquaredError));
         MeanWeight = meanWeight ?? throw new ArgumentNullException(nameof(meanWeight));
@@ -33,6 +37,12 @@ public sealed class ObjectiveOutput : IDisposable
     /// <summary>How many rows had r ≠ t and so needed a Jacobian-vector product.</summary>
     public long DistinctRows { get; }
 
+    /// <summary>u_θ(z_t, r, t | c) for each row of the batch, shape (B, ...), without autograd graph.</summary>
+    public Tensor Prediction { get; }
+
+    /// <summary>The regression target u_tgt = ṽ_t − (t − r)·du/dt for each row, shape (B, ...), without autograd graph.</summary>
+    public Tensor Target { get; }
+
     /// <summary>Moves the tensors to the enclosing dispose scope.</summary>
     /// <returns>This instance.</returns>
     public ObjectiveOutput MoveToOuterDisposeScope()
@@ -40,6 +50,8 @@ public sealed class ObjectiveOutput : IDisposable
         Loss.MoveToOuterDisposeScope();
         MeanSquaredError.MoveToOuterDisposeScope();
         MeanWeight.MoveToOuterDisposeScope();
+        Prediction.MoveToOuterDisposeScope();
+        Target.MoveToOuterDisposeScope();
         return this;
     }
 
@@ -49,6 +61,8 @@ public sealed class ObjectiveOutput : IDisposable
         Loss.Dispose();
         MeanSquaredError.Dispose();
         MeanWeight.Dispose();
+        Prediction.Dispose();
+        Target.Dispose();
     }
 
     /// <inheritdoc />
