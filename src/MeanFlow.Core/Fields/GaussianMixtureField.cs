@@ -112,11 +112,15 @@ public sealed class GaussianMixtureField : IVelocityField
     {
         Check(z, r, t);
         using var scope = NewDisposeScope();
-        var endpoint = FlowMap(z, t, r);
-        var equal = (r == t).unsqueeze(1);
-        var interval = (t - r).unsqueeze(1);
-        var safe = where(equal, ones_like(interval), interval);
-        return where(equal, Velocity(z, t), (z - endpoint) / safe).MoveToOuterDisposeScope();
+        var velocity = Velocity(z, t);
+        // Only the rows with r ≠ t need the flow map (and its cost of 4·IntegrationSteps velocity evaluations).
+        var distinct = (r != t).nonzero().squeeze(1);
+        if (distinct.shape[0] == 0) return velocity.MoveToOuterDisposeScope();
+        var zd = z.index_select(0, distinct);
+        var td = t.index_select(0, distinct);
+        var rd = r.index_select(0, distinct);
+        var average = (zd - FlowMap(zd, td, rd)) / (td - rd).unsqueeze(1);
+        return velocity.index_copy(0, distinct, average).MoveToOuterDisposeScope();
     }
 
     /// <summary>The flow map z_t ↦ z_r, integrated per row with <see cref="IntegrationSteps"/> RK4 steps.</summary>
