@@ -106,9 +106,9 @@ internal static class NativeLoadDiagnosis
         {
             IReadOnlyList<VersionGap> gaps;
             try { gaps = FindGaps(candidate, providerOf); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or OverflowException)
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or OverflowException)
             {
-                continue;   // unreadable or not ELF (InvalidDataException is an IOException): try the next copy
+                continue;   // unreadable or not ELF: try the next copy
             }
             if (gaps.Count > 0) return (candidate, gaps);
         }

@@ -18,6 +18,6 @@ internal sealed record VersionGap(
     /// The symbols the loader would really have to resolve (defined here or used by a relocation). When there are
     /// none, marking the version need weak is safe: nothing binds to the missing version.
     /// </summary>
-    internal IReadOnlyList<string> UsedSymbols { get; } =
+    internal IReadOnlyList<string> UsedSymbols =>
         Symbols.Where(s => s.IsDefined || s.IsUsedByRelocation).Select(s => s.Name).ToArray();
 }
