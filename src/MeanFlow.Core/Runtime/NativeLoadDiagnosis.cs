@@ -88,7 +88,8 @@ internal static class NativeLoadDiagnosis
         var highest = versions.Max(VersionComparer);
         return highest switch
         {
-            "GLIBCXX_3.4.31" or "GLIBCXX_3.4.32" => " (libstdc++ of GCC 13 or later, e.g. Debian 13, Ubuntu 24.04, Fedora 39)",
+            "GLIBCXX_3.4.31" => " (libstdc++ of GCC 13.1 or later)",
+            "GLIBCXX_3.4.32" => " (libstdc++ of GCC 13.2 or later, e.g. Debian 13, Ubuntu 24.04, Fedora 39)",
             "GLIBCXX_3.4.33" => " (libstdc++ of GCC 14 or later, e.g. Debian 13, Ubuntu 24.04)",
             "GLIBCXX_3.4.34" => " (libstdc++ of GCC 15 or later)",
             _ => "",

@@ -116,7 +116,7 @@ public class NativeLoadDiagnosisTests
             "/usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30 provides only up to GLIBCXX_3.4.30. Nothing uses the symbol(s) bound " +
             "to it (_ZSt21ios_base_library_initv), so a copy with that version need marked weak loads and works.", text);
         Assert.Contains("without -p:TorchSharpGlibcxxFix=false", text);
-        Assert.Contains("defines GLIBCXX_3.4.32 (libstdc++ of GCC 13 or later", text);
+        Assert.Contains("defines GLIBCXX_3.4.32 (libstdc++ of GCC 13.2 or later", text);
 
         var used = unused with { Symbols = new[] { new ElfVersionedSymbol("_ZNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEE", false, true) } };
         var usedText = NativeLoadDiagnosis.Describe(new[] { used });
