@@ -47,9 +47,6 @@ internal sealed partial class ElfImage
     /// <exception cref="InvalidDataException">The file is not a little-endian ELF64 file or is truncated.</exception>
     internal static ElfImage Read(string path) => new(path, File.ReadAllBytes(path));
 
-    /// <summary>The raw bytes (for comparing a patched copy with its original).</summary>
-    internal ReadOnlySpan<byte> Bytes => _bytes;
-
     internal ushort U16(long offset) => BinaryPrimitives.ReadUInt16LittleEndian(Slice(offset, 2));
 
     internal uint U32(long offset) => BinaryPrimitives.ReadUInt32LittleEndian(Slice(offset, 4));
