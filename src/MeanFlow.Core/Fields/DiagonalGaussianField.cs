@@ -35,6 +35,7 @@ public sealed class DiagonalGaussianField : ITangentVelocityField
     /// <exception cref="ArgumentOutOfRangeException">A mean is not finite, or a std is negative or not finite.</exception>
     public DiagonalGaussianField(double[] mean, double[] std, ISchedule? schedule = null)
     {
+        Runtime.TorchRuntime.EnsureLoaded();
         ArgumentNullException.ThrowIfNull(mean);
         ArgumentNullException.ThrowIfNull(std);
         if (mean.Length == 0 || mean.Length != std.Length)

@@ -29,6 +29,7 @@ public sealed class GaussianMixtureField : IVelocityField
     /// <exception cref="ArgumentOutOfRangeException">A weight or std is not positive, a mean is not finite, or steps &lt; 1.</exception>
     public GaussianMixtureField(double[] weights, double[,] means, double[,] stds, ISchedule? schedule = null, int integrationSteps = 64)
     {
+        Runtime.TorchRuntime.EnsureLoaded();
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentNullException.ThrowIfNull(means);
         ArgumentNullException.ThrowIfNull(stds);

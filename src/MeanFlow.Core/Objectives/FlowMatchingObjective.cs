@@ -30,6 +30,7 @@ public sealed class FlowMatchingObjective : IObjective
         INormalizer? normalizer = null,
         ClassifierFreeGuidance? guidance = null)
     {
+        Runtime.TorchRuntime.EnsureLoaded();
         _objective = new MeanFlowObjective(path,
             new MeanFlowTimeSampler(timeDistribution, distinctFraction: 0.0),
             weighting ?? new ConstantLossWeighting(), jvp: null, normalizer, guidance);

@@ -39,6 +39,7 @@ public sealed class MeanFlowObjective : IObjective
         INormalizer? normalizer = null,
         ClassifierFreeGuidance? guidance = null)
     {
+        Runtime.TorchRuntime.EnsureLoaded();
         Path = path ?? AffinePath.Linear;
         TimeSampler = timeSampler ?? new MeanFlowTimeSampler();
         Weighting = weighting ?? new AdaptiveLossWeighting();

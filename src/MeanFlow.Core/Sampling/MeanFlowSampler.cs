@@ -15,7 +15,11 @@ public sealed class MeanFlowSampler : ISampler
 
     /// <summary>Creates a sampler on a custom time grid.</summary>
     /// <param name="grid">Decreasing times; usually from 1 to 0.</param>
-    public MeanFlowSampler(TimeGrid grid) => Grid = grid ?? throw new System.ArgumentNullException(nameof(grid));
+    public MeanFlowSampler(TimeGrid grid)
+    {
+        Runtime.TorchRuntime.EnsureLoaded();
+        Grid = grid ?? throw new System.ArgumentNullException(nameof(grid));
+    }
 
     /// <summary>The time grid.</summary>
     /// <value>The default is [1, 0].</value>

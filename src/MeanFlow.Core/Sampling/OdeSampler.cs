@@ -20,6 +20,7 @@ public sealed class OdeSampler : ISampler
     /// <param name="grid">The time grid.</param>
     public OdeSampler(IOdeSolver? solver, TimeGrid grid)
     {
+        Runtime.TorchRuntime.EnsureLoaded();
         Solver = solver ?? new EulerSolver();
         Grid = grid ?? throw new ArgumentNullException(nameof(grid));
     }

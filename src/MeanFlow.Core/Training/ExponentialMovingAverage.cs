@@ -29,6 +29,7 @@ public sealed class ExponentialMovingAverage : IDisposable
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="decay"/> is outside [0, 1).</exception>
     public ExponentialMovingAverage(nn.Module module, double decay = 0.9999, bool warmup = true)
     {
+        Runtime.TorchRuntime.EnsureLoaded();
         ArgumentNullException.ThrowIfNull(module);
         if (!(decay >= 0 && decay < 1))
             throw new ArgumentOutOfRangeException(nameof(decay), decay, $"decay must lie in [0, 1); got {Guard.Format(decay)}.");
