@@ -43,6 +43,8 @@ public sealed partial class TrainerOptions
     public static TrainerOptions FromJson(JsonObject json)
     {
         ArgumentNullException.ThrowIfNull(json);
+        // Re-read from text: values built in memory (an int where a long is read) then convert like parsed JSON.
+        json = JsonNode.Parse(json.ToJsonString())!.AsObject();
         try
         {
             var total = json["totalSteps"]?.GetValue<long>()
