@@ -14,11 +14,12 @@ public sealed partial class Trainer<TField>
     /// <summary>Trains from <see cref="Step"/> to <see cref="TrainerOptions.TotalSteps"/>, taking the batch of step s from
     /// <paramref name="batchAt"/>(s) (s is 0-based, so a resumed run continues the caller's data order). Reports
     /// metrics, writes checkpoints and raises <see cref="SampleDue"/> at the configured intervals.</summary>
-    /// <param name="batchAt">The batch of a step; called inside the step's dispose scope.</param>
+    /// <param name="batchAt">The batch of a step; called inside the step's dispose scope. Returning <c>null</c> ends the run early
+    /// (without the last-step report, checkpoint or sample).</param>
     /// <param name="cancellationToken">Checked before each step. On cancellation a checkpoint of the last completed step
     /// is written (when <see cref="TrainerOptions.CheckpointPath"/> is set) and <see cref="OperationCanceledException"/> is thrown.</param>
     /// <exception cref="TrainingDivergedException">A step had a non-finite loss or gradient norm; the last checkpoint is intact.</exception>
-    public void Run(Func<long, TrainingBatch> batchAt, CancellationToken cancellationToken = default)
+    public void Run(Func<long, TrainingBatch?> batchAt, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batchAt);
         RunCore(batchAt, cancellationToken);
@@ -27,7 +28,7 @@ public sealed partial class Trainer<TField>
     /// <summary>Trains on <paramref name="batches"/> in order until <see cref="TrainerOptions.TotalSteps"/> or until they end.
     /// The sequence is read from its start: to resume, pass the batches from index <see cref="Step"/> on.</summary>
     /// <param name="batches">The batches; enumerated inside each step's dispose scope.</param>
-    /// <param name="cancellationToken">As in <see cref="Run(Func{long, TrainingBatch}, CancellationToken)"/>.</param>
+    /// <param name="cancellationToken">As in <see cref="Run(Func{long, TrainingBatch?}, CancellationToken)"/>.</param>
     /// <exception cref="TrainingDivergedException">A step had a non-finite loss or gradient norm; the last checkpoint is intact.</exception>
     public void Run(IEnumerable<TrainingBatch> batches, CancellationToken cancellationToken = default)
     {
@@ -55,9 +56,7 @@ public sealed partial class Trainer<TField>
     public void LoadCheckpoint(string path)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var (step, elapsed) = TrainingCheckpoint.Read(path, Generator, Field, _averages, _optimizer, Options.Optimizer);
-        if (step > Options.TotalSteps)
-            throw new System.IO.InvalidDataException($"'{path}' is at step {step}, beyond this run's totalSteps = {Options.TotalSteps}.");
+        var (step, elapsed) = TrainingCheckpoint.Read(path, Generator, Field, _averages, _optimizer, Options.Optimizer, Options.TotalSteps);
         ApplyHyperparameters();
         Step = step;
         _elapsedBefore = elapsed;

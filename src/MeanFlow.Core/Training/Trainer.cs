@@ -86,7 +86,7 @@ public sealed partial class Trainer<TField> : IDisposable where TField : nn.Modu
     /// <summary>Whether <see cref="Step"/> has reached <see cref="TrainerOptions.TotalSteps"/>.</summary>
     public bool IsComplete => Step >= Options.TotalSteps;
 
-    /// <summary>Training time: time spent in <see cref="Run(Func{long, TrainingBatch}, System.Threading.CancellationToken)"/>
+    /// <summary>Training time: time spent in <see cref="Run(Func{long, TrainingBatch?}, System.Threading.CancellationToken)"/>
     /// plus that recorded in a loaded checkpoint.</summary>
     public TimeSpan Elapsed => _elapsedBefore + _clock.Elapsed;
 
@@ -103,7 +103,7 @@ public sealed partial class Trainer<TField> : IDisposable where TField : nn.Modu
     /// averages and any checkpoint of that step. Use <see cref="UseAverage"/> to sample with averaged weights.</summary>
     public event EventHandler<TrainingEventArgs>? SampleDue;
 
-    /// <summary>Raised after each checkpoint that <see cref="Run(Func{long, TrainingBatch}, System.Threading.CancellationToken)"/> writes.</summary>
+    /// <summary>Raised after each checkpoint that <see cref="Run(Func{long, TrainingBatch?}, System.Threading.CancellationToken)"/> writes.</summary>
     public event EventHandler<TrainingEventArgs>? CheckpointSaved;
 
     /// <summary>Takes one optimizer step on a batch: loss, backward, gradient norm (and clipping), update, averages.</summary>

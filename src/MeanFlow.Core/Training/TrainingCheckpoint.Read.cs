@@ -15,7 +15,7 @@ public static partial class TrainingCheckpoint
     /// <summary>Restores a trainer's state. The head is checked against the trainer before anything is changed;
     /// a file that fails later (corrupt tensors) leaves the trainer partly loaded.</summary>
     internal static (long Step, TimeSpan Elapsed) Read(string path, Generator generator, nn.Module field,
-        IReadOnlyList<ExponentialMovingAverage> averages, optim.Optimizer optimizer, OptimizerKind kind)
+        IReadOnlyList<ExponentialMovingAverage> averages, optim.Optimizer optimizer, OptimizerKind kind, long totalSteps)
     {
         using var scope = NewDisposeScope();
         using var reader = Open(path);
@@ -24,6 +24,9 @@ public static partial class TrainingCheckpoint
             throw new InvalidDataException($"'{path}' holds {info.AverageDecays.Count} average(s) but the trainer keeps {averages.Count}; use the same emaDecays.");
         if (info.Options.Optimizer != kind)
             throw new InvalidDataException($"'{path}' was written by an {info.Options.Optimizer} run but the trainer uses {kind}.");
+
+        if (info.Step > totalSteps)
+            throw new InvalidDataException($"'{path}' is at step {info.Step}, beyond this run's totalSteps = {totalSteps}.");
 
         var step = reader.ReadInt64();
         var elapsed = TimeSpan.FromTicks(reader.ReadInt64());

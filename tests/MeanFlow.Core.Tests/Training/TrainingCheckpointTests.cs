@@ -114,6 +114,14 @@ public class TrainingCheckpointTests
         using var oneAverage = TrainingFixture.NewTrainer(new TrainerOptions(10));
         Assert.Contains("average", Assert.Throws<InvalidDataException>(() => oneAverage.LoadCheckpoint(path)).Message);
 
+        using var shortRun = TrainingFixture.NewTrainer(TrainingFixture.Options(10));
+        for (var s = 0; s < 3; s++) shortRun.TrainStep(TrainingFixture.BatchAt(s));
+        shortRun.SaveCheckpoint(path);
+        using var shorter = TrainingFixture.NewTrainer(new TrainerOptions(2, emaDecays: new[] { 0.9, 0.99 }));
+        var beyond = Assert.Throws<InvalidDataException>(() => shorter.LoadCheckpoint(path));
+        Assert.Contains("step 3", beyond.Message);
+        Assert.Equal(0, shorter.Step);
+
         using var adamW = TrainingFixture.NewTrainer(TrainingFixture.Options(10, optimizer: OptimizerKind.AdamW));
         Assert.Contains("AdamW", Assert.Throws<InvalidDataException>(() => adamW.LoadCheckpoint(path)).Message);
 
