@@ -175,16 +175,3 @@ public sealed partial class Trainer<TField>
         }
     }
 }
-
-/// <summary>Creates trainers with the field's type inferred.</summary>
-public static class Trainer
-{
-    /// <summary>Creates a <see cref="Trainer{TField}"/>; see its constructor.</summary>
-    /// <typeparam name="TField">The field's type.</typeparam>
-    /// <param name="field">The field to train.</param>
-    /// <param name="objective">The objective.</param>
-    /// <param name="options">The options.</param>
-    /// <returns>The trainer.</returns>
-    public static Trainer<TField> Create<TField>(TField field, Objectives.IObjective objective, TrainerOptions options)
-        where TField : nn.Module, Fields.IVelocityField => new(field, objective, options);
-}
