@@ -1,6 +1,6 @@
 using MeanFlow.Fields;
 using MeanFlow.Objectives;
-using TorchSharp;
+using static TorchSharp.torch;
 
 namespace MeanFlow.Training;
 
