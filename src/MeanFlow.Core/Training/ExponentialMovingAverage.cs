@@ -90,6 +90,28 @@ public sealed class ExponentialMovingAverage : IDisposable
     public IReadOnlyDictionary<string, Tensor> StateDict() =>
         _parameters.Concat(_buffers).ToDictionary(p => p.Name, p => p.Shadow);
 
+    /// <summary>Replaces the averaged tensors with saved ones, e.g. from a checkpoint (the inverse of <see cref="StateDict"/>).
+    /// Everything is checked before anything is copied.</summary>
+    /// <param name="state">Name → tensor, with exactly this average's names and shapes (any dtype and device: values are copied).</param>
+    /// <exception cref="ArgumentException">A name is missing or unknown, or a shape differs.</exception>
+    public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var own = _parameters.Concat(_buffers).ToArray();
+        foreach (var (name, shadow) in own)
+        {
+            if (!state.TryGetValue(name, out var saved))
+                throw new ArgumentException($"The saved average has no tensor named '{name}'; was it made from another architecture?", nameof(state));
+            if (!saved.shape.SequenceEqual(shadow.shape))
+                throw new ArgumentException($"The saved average's '{name}' has shape {Guard.Shape(saved)} but this average's has {Guard.Shape(shadow)}.", nameof(state));
+        }
+        var unknown = state.Keys.Except(own.Select(o => o.Name)).FirstOrDefault();
+        if (unknown is not null)
+            throw new ArgumentException($"The saved average has a tensor '{unknown}' that this module does not have.", nameof(state));
+        using var noGrad = no_grad();
+        foreach (var (name, shadow) in own) shadow.copy_(state[name]);
+    }
+
     private static Tensor Lookup(Dictionary<string, Tensor> tensors, string name) =>
         tensors.TryGetValue(name, out var tensor)
             ? tensor

@@ -1,0 +1,66 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using MeanFlow.Internal;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MeanFlow.Training;
+
+/// <summary>
+/// Name → tensor maps in checkpoint files. Values are copied into a module's existing tensors (never replacing
+/// them), so the optimizer keeps its references to the parameters, and on any device; every name and shape is
+/// checked before anything is copied.
+/// </summary>
+internal static class NamedTensors
+{
+    /// <summary>The module's parameters and buffers by name (the names <see cref="ExponentialMovingAverage"/> uses).</summary>
+    internal static IReadOnlyList<(string Name, Tensor Tensor)> Of(nn.Module module) =>
+        module.named_parameters().Select(p => (p.name, (Tensor)p.parameter))
+            .Concat(module.named_buffers().Select(b => (b.name, b.buffer))).ToList();
+
+    internal static void Write(BinaryWriter writer, IReadOnlyCollection<(string Name, Tensor Tensor)> tensors)
+    {
+        using var scope = NewDisposeScope();
+        writer.Write(tensors.Count);
+        foreach (var (name, tensor) in tensors)
+        {
+            writer.Write(name);
+            tensor.detach().cpu().Save(writer);
+        }
+    }
+
+    /// <summary>Reads a map written by <see cref="Write"/>; the tensors are on the CPU, in the current dispose scope.</summary>
+    internal static Dictionary<string, Tensor> Read(BinaryReader reader)
+    {
+        var count = reader.ReadInt32();
+        if (count < 0) throw new InvalidDataException($"A tensor map has a negative count ({count}).");
+        var tensors = new Dictionary<string, Tensor>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var name = reader.ReadString();
+            tensors[name] = Tensor.Load(reader);
+        }
+        return tensors;
+    }
+
+    /// <summary>Copies saved values into the module's parameters and buffers, after checking names and shapes.</summary>
+    /// <exception cref="ArgumentException">A name is missing or unknown, or a shape differs.</exception>
+    internal static void CopyInto(nn.Module module, IReadOnlyDictionary<string, Tensor> saved)
+    {
+        var own = Of(module);
+        foreach (var (name, tensor) in own)
+        {
+            if (!saved.TryGetValue(name, out var value))
+                throw new ArgumentException($"The saved weights have no tensor named '{name}'; is the module of another architecture?", nameof(module));
+            if (!value.shape.SequenceEqual(tensor.shape))
+                throw new ArgumentException($"The saved '{name}' has shape {Guard.Shape(value)} but the module's has {Guard.Shape(tensor)}.", nameof(module));
+        }
+        var unknown = saved.Keys.Except(own.Select(o => o.Name)).FirstOrDefault();
+        if (unknown is not null)
+            throw new ArgumentException($"The saved weights have a tensor '{unknown}' that the module does not have.", nameof(module));
+        using var noGrad = no_grad();
+        foreach (var (name, tensor) in own) tensor.copy_(saved[name]);
+    }
+}
