@@ -53,7 +53,7 @@ public static class IdxFile
 
     private static int ReadHeader(byte[] bytes, string path, int magic, int headerBytes)
     {
-        if (bytes.Length < headerBytes)
+        if (bytes.Length < 4)
             throw new InvalidDataException($"'{path}' is {bytes.Length} bytes long, shorter than the {headerBytes}-byte IDX header (truncated file).");
         var found = FileBytes.ReadBigEndianInt32(bytes, 0);
         if (found != magic)
@@ -62,6 +62,8 @@ public static class IdxFile
             var other = found == ImagesMagic ? " (it is an images file)" : found == LabelsMagic ? " (it is a labels file)" : "";
             throw new InvalidDataException($"'{path}' has magic number {found} (0x{found:X8}) but IDX {kind} files have {magic}{other}.");
         }
+        if (bytes.Length < headerBytes)
+            throw new InvalidDataException($"'{path}' is {bytes.Length} bytes long, shorter than the {headerBytes}-byte IDX header (truncated file).");
         var count = FileBytes.ReadBigEndianInt32(bytes, 4);
         if (count < 1) throw new InvalidDataException($"'{path}' declares {count} items; an IDX file needs at least 1.");
         return count;

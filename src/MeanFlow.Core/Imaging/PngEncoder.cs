@@ -76,7 +76,7 @@ public static class PngEncoder
         {
             PngFilter.Apply(type, raw, previous, bpp, scratch);
             long cost = 0;
-            foreach (var b in scratch) cost += Math.Abs((sbyte)b);
+            foreach (var b in scratch) cost += Math.Abs((int)(sbyte)b);
             if (cost < bestCost)
             {
                 bestCost = cost;
