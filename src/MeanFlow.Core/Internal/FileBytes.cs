@@ -22,7 +22,7 @@ internal static class FileBytes
         {
             // The decompressed size is bounded by the data actually present, never by a header's claim.
             using var gzip = new GZipStream(new MemoryStream(raw), CompressionMode.Decompress);
-            using var inflated = new MemoryStream(raw.Length * 4);
+            using var inflated = new MemoryStream((int)Math.Min(4L * raw.Length, Array.MaxLength));
             gzip.CopyTo(inflated);
             return inflated.ToArray();
         }
