@@ -31,6 +31,7 @@ public sealed class TensorDataset : IDisposable
         if (classNames is not null && classCount is not null && classNames.Count != classCount)
             throw new ArgumentException($"classNames has {classNames.Count} names but classCount is {classCount}.", nameof(classNames));
         var classes = classCount ?? classNames?.Count;
+        using var scope = NewDisposeScope(); // the label checks' temporaries
         if (labels is not null)
         {
             Guard.SameDevice(data, nameof(data), labels, nameof(labels));

@@ -30,6 +30,7 @@ public sealed class GaussianStatistics : IDisposable
         Guard.SameDevice(mean, nameof(mean), covariance, nameof(covariance));
         Guard.AllFinite(mean, nameof(mean));
         Guard.AllFinite(covariance, nameof(covariance));
+        using var scope = NewDisposeScope();
         Mean = mean.detach().to(ScalarType.Float64, copy: true).DetachFromDisposeScope();
         Covariance = covariance.detach().to(ScalarType.Float64, copy: true).DetachFromDisposeScope();
         Count = count;
