@@ -22,7 +22,7 @@ public class TrainerStepTests
         const double peak = 0.1, epsilon = 1e-8;
         var options = new TrainerOptions(10, optimizer: kind, learningRate: peak, epsilon: epsilon, weightDecay: weightDecay,
             warmupSteps: 4, emaDecays: Array.Empty<double>(), seed: 3);
-        var objective = new MeanFlowObjective(timeSampler: new TimeSampling.MeanFlowTimeSampler(distinctFraction: 0.5));
+        var objective = new MeanFlowObjective(timeSampler: new global::MeanFlow.TimeSampling.MeanFlowTimeSampler(distinctFraction: 0.5));
         var batch = TrainingFixture.BatchAt(0);
 
         // Independent computation on an identical copy of the field, with the trainer's seed.

@@ -82,7 +82,7 @@ public class TrainingCheckpointTests
         Assert.Equal(new[] { 0.9, 0.99 }, info.AverageDecays);
         Assert.Equal("TinyField(2, 16)", info.Metadata["model"]!.GetValue<string>());
         Assert.Equal(typeof(TinyField).FullName, info.FieldType);
-        Assert.Equal(typeof(Objectives.MeanFlowObjective).FullName, info.ObjectiveType);
+        Assert.Equal(typeof(global::MeanFlow.Objectives.MeanFlowObjective).FullName, info.ObjectiveType);
         Assert.Equal(4, info.Configuration["averages"]![1]!["updates"]!.GetValue<long>());
 
         var weights = new TinyField(seed: 11);
@@ -107,7 +107,7 @@ public class TrainingCheckpointTests
             trainer.SaveCheckpoint(path);
         }
 
-        using var wider = Trainer.Create(new TinyField(width: 8), new Objectives.MeanFlowObjective(), TrainingFixture.Options(10));
+        using var wider = Trainer.Create(new TinyField(width: 8), new global::MeanFlow.Objectives.MeanFlowObjective(), TrainingFixture.Options(10));
         var shape = Assert.Throws<InvalidDataException>(() => wider.LoadCheckpoint(path));
         Assert.Contains("shape", shape.Message);
 

@@ -40,7 +40,7 @@ internal sealed class TrainingFixture : IDisposable
     /// <summary>A MeanFlow trainer on a fresh <see cref="TinyField"/> (half the rows with r ≠ t).</summary>
     internal static Trainer<TinyField> NewTrainer(TrainerOptions options, ulong fieldSeed = 1) =>
         Trainer.Create(new TinyField(seed: fieldSeed),
-            new MeanFlowObjective(timeSampler: new TimeSampling.MeanFlowTimeSampler(distinctFraction: 0.5)), options);
+            new MeanFlowObjective(timeSampler: new global::MeanFlow.TimeSampling.MeanFlowTimeSampler(distinctFraction: 0.5)), options);
 
     /// <summary>Records every loss reported.</summary>
     internal sealed class LossRecorder : IProgress<TrainingMetrics>
