@@ -88,8 +88,8 @@ public sealed partial class Dual : IDisposable
     /// <param name="linear">The operation. It must keep the batch dimension first and treat rows
     /// independently; it receives tensors with B and with K rows, so size it by <c>x.shape[0]</c>, never by B.</param>
     /// <returns>The mapped pair.</returns>
-    /// <exception cref="ArgumentException">The operation changed the batch rows or mapped primal and tangent to
-    /// different trailing shapes.</exception>
+    /// <exception cref="ArgumentException">The operation changed the batch rows, failed on the tangent, or mapped
+    /// primal and tangent to different trailing shapes.</exception>
     public Dual MapLinear(Func<Tensor, Tensor> linear)
     {
         ArgumentNullException.ThrowIfNull(linear);
@@ -100,7 +100,27 @@ public sealed partial class Dual : IDisposable
                 nameof(linear));
         if (Tangent is null) return new Dual(primal);
         Tensor tangent;
-        using (no_grad()) tangent = linear(Tangent);
+        if (Tangent.shape[0] == 0)
+        {
+            // Zero rows map to zero rows of the output's row shape; this spares the map empty-tensor corner
+            // cases (a reshape with −1 cannot infer a size from 0 elements).
+            var shape = primal.shape;
+            shape[0] = 0;
+            tangent = empty(shape, dtype: primal.dtype, device: primal.device);
+        }
+        else
+        {
+            try
+            {
+                using (no_grad()) tangent = linear(Tangent);
+            }
+            catch (System.Runtime.InteropServices.ExternalException e)
+            {
+                throw new ArgumentException(
+                    $"The linear map worked on the primal {LayerChecks.Shape(Primal)} but failed on the tangent {LayerChecks.Shape(Tangent)}; " +
+                    $"size it by the input's own rows (x.shape[0]), never by B. {e.Message.Split('\n')[0]}", nameof(linear), e);
+            }
+        }
         return new Dual(primal, tangent);
     }
 
