@@ -28,6 +28,7 @@ internal static class TangentCheck
         using var grad = enable_grad();
         var inputs = at.Select(a => a.detach().requires_grad_(true)).ToArray();
         var y = f(inputs);
+        if (!y.requires_grad) return zeros_like(y);     // y does not depend on the inputs (autograd.grad would abort)
         var w = zeros_like(y).requires_grad_(true);
         var g = torch.autograd.grad(new[] { y }, inputs, new[] { w }, retain_graph: true, create_graph: true, allow_unused: true);
         Tensor? inner = null;
@@ -104,6 +105,8 @@ internal static class TangentCheck
             var duals = withTangent ? leaves.Zip(directions, (x, d) => new Dual(x, d)).ToArray() : Plain(leaves);
             var y = f(duals).Primal;
             weights ??= Normal(Seeded(13), y.shape);
+            // Checked before autograd.grad: asking for the gradient of a graph-less loss aborts the process.
+            Assert.True(y.requires_grad, $"the primal lost its autograd graph (withTangent = {withTangent}): a layer computed it under no_grad");
             var loss = (y * weights).sum();
             return torch.autograd.grad(new[] { loss }, ps.Concat(leaves).ToArray(), allow_unused: true).ToArray();
         }
