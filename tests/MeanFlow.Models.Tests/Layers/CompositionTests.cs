@@ -108,6 +108,26 @@ public sealed class CompositionTests
         AssertClose(output.Tangent!, expected, Tolerance);
     }
 
+    [Fact]
+    public void ForwardPassesLeaveNoTensorsOutsideTheCallersScope()
+    {
+        using var net = new TinyDiT();
+        net.to(ScalarType.Float64);
+        var g = Seeded(5);
+        var z = Normal(g, 4, 2, 4, 4);
+        var t = rand(new long[] { 4 }, dtype: ScalarType.Float64, generator: g);
+        var dz = Normal(g, 2, 2, 4, 4);
+        var (r, dr, dt) = (t * 0.5, zeros(2, dtype: ScalarType.Float64), ones(2, dtype: ScalarType.Float64));
+        var statistics = TorchSharp.DisposeScopeManager.Statistics;
+        var before = statistics.ThreadTotalLiveCount;
+        using (NewDisposeScope())
+        {
+            var output = net.call(new Dual(z, dz), new Dual(r, dr), new Dual(t, dt));
+            (output.Primal.square().sum() + output.Tangent!.sum()).backward();
+        }
+        Assert.Equal(before, statistics.ThreadTotalLiveCount);
+    }
+
     /// <summary>A U-Net-like stack: conv, GroupNorm, SiLU, dropout, down, up, skip concatenation, conv.</summary>
     [Theory]
     [InlineData(false)]
