@@ -1,5 +1,7 @@
 using System;
 using System.Linq;
+using MeanFlow.Fields;
+using MeanFlow.Jvp;
 using MeanFlow.Models.Layers;
 using TorchSharp;
 using Xunit;
@@ -106,6 +108,48 @@ public sealed class CompositionTests
         var expected = DoubleBackwardJvp(xs => net.call(new Dual(xs[0]), new Dual(xs[1]), new Dual(xs[2])).Primal,
             Leading(new[] { z, r, t }, k), new[] { v, zeros(k, dtype: ScalarType.Float64), ones(k, dtype: ScalarType.Float64) });
         AssertClose(output.Tangent!, expected, Tolerance);
+    }
+
+    /// <summary>The tiny DiT as a MeanFlow field, the way the DiT and U-Net fields will wrap their backbones.</summary>
+    private sealed class TinyDiTField : ITangentVelocityField
+    {
+        private readonly TinyDiT _net;
+        public TinyDiTField(TinyDiT net) => _net = net;
+
+        public Tensor AverageVelocity(Tensor z, Tensor r, Tensor t, Tensor? labels = null)
+        {
+            _net.Labels = labels;
+            return _net.call(new Dual(z), new Dual(r), new Dual(t)).Primal;
+        }
+
+        public JvpOutput AverageVelocityWithTangent(Tensor z, Tensor r, Tensor t, Tensor? labels, InputTangent tangent)
+        {
+            _net.Labels = labels;
+            var u = _net.call(new Dual(z, tangent.Z), new Dual(r, tangent.R), new Dual(t, tangent.T));
+            return new JvpOutput(u.Primal, u.Tangent!);
+        }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    [InlineData(5)]
+    public void ForwardModeEngineMatchesTheDoubleBackwardEngineOfCore(long k)
+    {
+        using var net = new TinyDiT();
+        net.to(ScalarType.Float64);
+        var field = new TinyDiTField(net);
+        var g = Seeded(6);
+        var z = Normal(g, 5, 2, 4, 4);
+        var t = rand(new long[] { 5 }, dtype: ScalarType.Float64, generator: g);
+        var r = t * rand(new long[] { 5 }, dtype: ScalarType.Float64, generator: g);
+        var labels = tensor(new long[] { 0, 2, 1, 3, 1 });
+        var tangent = InputTangent.AlongTrajectory(Normal(g, k, 2, 4, 4));
+        using var forward = new ForwardModeJvp().Compute(field, z, r, t, labels, tangent);
+        using var exact = new DoubleBackwardJvp().Compute(field, z, r, t, labels, tangent);
+        Assert.True(Identical(forward.Value, exact.Value));
+        Assert.Equal(new[] { k, 2L, 4, 4 }, forward.Tangent.shape);
+        if (k > 0) AssertClose(forward.Tangent, exact.Tangent, Tolerance, "forward mode vs double backward");
     }
 
     [Fact]
