@@ -39,6 +39,22 @@ public sealed class EmbeddingTests
     }
 
     [Fact]
+    public void EndpointFrequenciesMatchEdm()
+    {
+        // EDM PositionalEmbedding(endpoint=True): ω_j = (1/P)^(j/(h − 1)), so the last frequency is 1/P.
+        var t = Times(8, 3);
+        var emb = FrequencyEmbedding.Apply(new Dual(t), 8, 1.0, endpoint: true).Primal;
+        for (var j = 0; j < 4; j++)
+        {
+            var omega = Math.Pow(1.0 / 10000, j / 3.0);
+            Assert.Equal(Math.Cos(t[1].ToDouble() * omega), emb[1, j].ToDouble(), 1e-14);
+            Assert.Equal(Math.Sin(t[1].ToDouble() * omega), emb[1, 4 + j].ToDouble(), 1e-14);
+        }
+        TangentIsExactForAllRowCounts(xs => FrequencyEmbedding.Apply(xs[0], 8, 5.0, endpoint: true), new[] { t }, partialRows: 1);
+        Assert.Throws<ArgumentOutOfRangeException>(() => FrequencyEmbedding.Apply(new Dual(t), 3, 1.0, endpoint: true));
+    }
+
+    [Fact]
     public void TimestepEmbedderTangentIsExact()
     {
         using var embedder = new TimestepEmbedder(6, frequencyDimension: 16, scale: 1000.0, dtype: ScalarType.Float64);
