@@ -54,13 +54,13 @@ public sealed class DoubleBackwardJvp : IJvpEngine
         Tensor? inner = null;
         for (var i = 0; i < 3; i++)
         {
-            if (g[i].Handle == IntPtr.Zero) continue;
+            if (g[i].IsInvalid) continue;   // an input u does not depend on
             var term = (g[i] * directions[i]).sum();
             inner = inner is null ? term : inner + term;
         }
         if (inner is null || !inner.requires_grad) return zeros_like(tangent.Z);
 
         var jv = torch.autograd.grad(new[] { inner }, new[] { w }, allow_unused: true)[0];
-        return jv.Handle == IntPtr.Zero ? zeros_like(tangent.Z) : jv.detach();
+        return jv.IsInvalid ? zeros_like(tangent.Z) : jv.detach();
     }
 }

@@ -1,0 +1,143 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MeanFlow.Data;
+using MeanFlow.Evaluation;
+using MeanFlow.Losses;
+using MeanFlow.Models.Mlp;
+using MeanFlow.Objectives;
+using MeanFlow.Sampling;
+using MeanFlow.TimeSampling;
+using MeanFlow.Training;
+using Spectre.Console;
+using static TorchSharp.torch;
+
+namespace MeanFlow.Samples.Toy2D;
+
+/// <summary>Trains both models on the same budget, samples them, measures and draws.</summary>
+internal sealed class Toy2DExperiment
+{
+    private readonly Toy2DOptions _options;
+
+    internal Toy2DExperiment(Toy2DOptions options) => _options = options;
+
+    internal int Run()
+    {
+        var o = _options;
+        TorchSharp.torch.set_num_threads(o.Threads);
+        Directory.CreateDirectory(o.Output);
+        AtomicFile.WriteAllText(Path.Combine(o.Output, "config.json"), o.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        AnsiConsole.MarkupLine($"[bold]MeanFlow.NET toy 2-D[/]: {o.Dataset}, {o.Steps} steps × {o.BatchSize} rows, MLP {o.Depth}×{o.Width}, output [blue]{Markup.Escape(o.Output)}[/]");
+
+        var meanFlow = NewField();
+        var flowMatching = NewField();
+        var meanFlowObjective = new MeanFlowObjective(
+            timeSampler: new MeanFlowTimeSampler(new LogitNormalTimeDistribution(o.TimeMean, o.TimeStd), o.DistinctFraction),
+            weighting: new AdaptiveLossWeighting(o.AdaptivePower, o.AdaptiveConstant));
+        var flowMatchingObjective = new FlowMatchingObjective(timeDistribution: new LogitNormalTimeDistribution(o.TimeMean, o.TimeStd));
+
+        var curves = new Dictionary<string, List<(long Step, double Loss)>>();
+        var seconds = new Dictionary<string, double>();
+        using var meanFlowTrainer = Trainer.Create(meanFlow, meanFlowObjective, TrainerOptionsFor(1));
+        using var flowMatchingTrainer = Trainer.Create(flowMatching, flowMatchingObjective, TrainerOptionsFor(2));
+        ConsoleProgress.Run(new[] { "MeanFlow", "flow matching" }, tasks =>
+        {
+            Train("MeanFlow", meanFlowTrainer, tasks[0], 1);
+            Train("flow matching", flowMatchingTrainer, tasks[1], 2);
+        });
+
+        var metrics = new JsonObject { ["dataset"] = o.Dataset.ToString(), ["steps"] = o.Steps, ["batchSize"] = o.BatchSize };
+        using var scope = NewDisposeScope();
+        var heldOut = ToyDistributions.Sample(o.Dataset, o.EvaluationSamples, new Generator((ulong)o.Seed + 1000));
+        var noise = randn(new long[] { o.EvaluationSamples, 2 }, generator: new Generator((ulong)o.Seed + 2000));
+        var panels = new List<(string Title, Tensor Points, JsonObject Metrics)>
+        {
+            ("held-out data", heldOut, Measure(heldOut, ToyDistributions.Sample(o.Dataset, o.EvaluationSamples, new Generator((ulong)o.Seed + 3000)))),
+        };
+        using (meanFlowTrainer.UseAverage())
+        {
+            Add("MeanFlow, 1 step (1 NFE)", new MeanFlowSampler(1), meanFlow);
+            Add("MeanFlow, 2 steps (2 NFE)", new MeanFlowSampler(2), meanFlow);
+        }
+        using (flowMatchingTrainer.UseAverage())
+        {
+            Add("flow matching, 1 Euler step", new OdeSampler(new EulerSolver(), 1), flowMatching);
+            Add("flow matching, 100 Euler steps", new OdeSampler(new EulerSolver(), 100), flowMatching);
+        }
+
+        void Add(string title, ISampler sampler, MlpVelocityField field)
+        {
+            var watch = Stopwatch.StartNew();
+            var points = sampler.Sample(field, noise);
+            var m = Measure(points, heldOut);
+            m["samplingSeconds"] = watch.Elapsed.TotalSeconds;
+            m["functionEvaluations"] = sampler.FunctionEvaluations;
+            panels.Add((title, points, m));
+        }
+
+        var results = new JsonObject();
+        foreach (var (title, _, m) in panels) results[title] = m;
+        metrics["results"] = results;
+        metrics["trainingSeconds"] = new JsonObject { ["MeanFlow"] = seconds["MeanFlow"], ["flow matching"] = seconds["flow matching"] };
+        var ratio = panels[1].Metrics["energyDistance"]!.GetValue<double>() / panels[4].Metrics["energyDistance"]!.GetValue<double>();
+        metrics["meanFlow1NfeOverFlowMatching100StepEnergyDistance"] = ratio;
+        AtomicFile.WriteAllText(Path.Combine(o.Output, "metrics.json"), metrics.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        Toy2DPlots.Samples(Path.Combine(o.Output, "samples.png"), o.Dataset, panels.Select(p => (p.Title, p.Points, p.Metrics)).ToList());
+        Toy2DPlots.LossCurves(Path.Combine(o.Output, "loss.png"), curves);
+        Report(panels, ratio);
+        return 0;
+
+        void Train(string name, Trainer<MlpVelocityField> trainer, ProgressTask task, int stream)
+        {
+            var curve = curves[name] = new List<(long, double)>();
+            trainer.Progress.Add(new ConsoleProgress(task, name));
+            trainer.Progress.Add(new Recorder(curve));
+            using var log = new CsvTrainingLog(Path.Combine(o.Output, $"{name.Replace(' ', '-')}-log.csv"));
+            trainer.Progress.Add(log);
+            // Fresh data every step from a per-model stream, so both models see equally many distinct points.
+            var data = new Generator((ulong)(o.Seed * 10 + stream));
+            var watch = Stopwatch.StartNew();
+            trainer.Run(_ => new TrainingBatch(ToyDistributions.Sample(o.Dataset, o.BatchSize, data)));
+            seconds[name] = watch.Elapsed.TotalSeconds;
+            task.StopTask();
+        }
+    }
+
+    private MlpVelocityField NewField()
+    {
+        manual_seed(_options.Seed);   // both models start from the same initialisation
+        return new MlpVelocityField(2, _options.Width, _options.Depth, timeScale: _options.TimeScale);
+    }
+
+    private TrainerOptions TrainerOptionsFor(int stream) => new(
+        _options.Steps, OptimizerKind.AdamW, _options.LearningRate, beta1: 0.9, beta2: 0.95, weightDecay: 0.0,
+        warmupSteps: _options.WarmupSteps, decay: LearningRateDecay.Cosine, minLearningRate: _options.LearningRate * 0.05,
+        emaDecays: new[] { _options.EmaDecay }, seed: _options.Seed * 10 + stream, logEvery: 25);
+
+    private JsonObject Measure(Tensor points, Tensor reference)
+    {
+        var m = new JsonObject { ["energyDistance"] = EnergyDistance.Compute(points, reference) };
+        if (_options.Dataset == ToyDistribution.Checkerboard)
+            m["fractionOnBoard"] = ToyDistributions.OnCheckerboard(points).to(ScalarType.Float64).mean().item<double>();
+        return m;
+    }
+
+    private static void Report(List<(string Title, Tensor Points, JsonObject Metrics)> panels, double ratio)
+    {
+        var table = new Table().AddColumns("samples", "NFE", "energy distance", "on board");
+        foreach (var (title, _, m) in panels)
+            table.AddRow(title, m["functionEvaluations"]?.ToString() ?? "–", $"{m["energyDistance"]!.GetValue<double>():G4}",
+                m["fractionOnBoard"] is { } f ? $"{f.GetValue<double>():P1}" : "–");
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"1-NFE MeanFlow energy distance / 100-step flow matching: [bold]{ratio:F2}×[/] (target ≤ 1.5×)");
+    }
+
+    private sealed class Recorder(List<(long Step, double Loss)> curve) : IProgress<TrainingMetrics>
+    {
+        public void Report(TrainingMetrics value) => curve.Add((value.Step, value.AverageLoss));
+    }
+}
