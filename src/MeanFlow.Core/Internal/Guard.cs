@@ -16,6 +16,11 @@ internal static class Guard
 
     internal static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
+    /// <summary>A scalar tensor's value at its own precision (a float32 0.7 prints as 0.7, not 0.699999988).</summary>
+    internal static string Format(Tensor scalar) => scalar.dtype == ScalarType.Float64
+        ? Format(scalar.ToDouble())
+        : ((float)scalar.ToDouble()).ToString("R", CultureInfo.InvariantCulture);
+
     internal static void Finite(double value, string name)
     {
         if (!double.IsFinite(value))
@@ -116,8 +121,8 @@ internal static class Guard
         using var scope = NewDisposeScope();
         AllFinite(x, name);
         if (x.numel() == 0) return;
-        double min = x.min().ToDouble(), max = x.max().ToDouble();
-        if (min < 0 || max > 1)
+        Tensor min = x.min(), max = x.max();
+        if (min.ToDouble() < 0 || max.ToDouble() > 1)
             throw new ArgumentOutOfRangeException(name, $"{name} must lie in [0, 1]; got values from {Format(min)} to {Format(max)}.");
     }
 
@@ -130,7 +135,7 @@ internal static class Guard
         {
             long row = bad.nonzero()[0, 0].item<long>();
             throw new ArgumentOutOfRangeException(nameR,
-                $"{nameR} ≤ {nameT} must hold in every row; row {row} has {nameR} = {Format(r[row].ToDouble())} > {nameT} = {Format(t[row].ToDouble())}.");
+                $"{nameR} ≤ {nameT} must hold in every row; row {row} has {nameR} = {Format(r[row])} > {nameT} = {Format(t[row])}.");
         }
     }
 }
