@@ -36,18 +36,18 @@ internal sealed class Toy2DExperiment
         var meanFlow = NewField();
         var flowMatching = NewField();
         var meanFlowObjective = new MeanFlowObjective(
-            timeSampler: new MeanFlowTimeSampler(new LogitNormalTimeDistribution(o.TimeMean, o.TimeStd), o.DistinctFraction),
+            timeSampler: new MeanFlowTimeSampler(o.Times(), o.DistinctFraction),
             weighting: new AdaptiveLossWeighting(o.AdaptivePower, o.AdaptiveConstant));
-        var flowMatchingObjective = new FlowMatchingObjective(timeDistribution: new LogitNormalTimeDistribution(o.TimeMean, o.TimeStd));
+        var flowMatchingObjective = new FlowMatchingObjective(timeDistribution: o.Times());
 
         var curves = new Dictionary<string, List<(long Step, double Loss)>>();
         var seconds = new Dictionary<string, double>();
         using var meanFlowTrainer = Trainer.Create(meanFlow, meanFlowObjective, TrainerOptionsFor(1));
         using var flowMatchingTrainer = Trainer.Create(flowMatching, flowMatchingObjective, TrainerOptionsFor(2));
-        ConsoleProgress.Run(new[] { "MeanFlow", "flow matching" }, tasks =>
+        ConsoleProgress.Run(new[] { "MeanFlow", "flow matching" }, reporters =>
         {
-            Train("MeanFlow", meanFlowTrainer, tasks[0], 1);
-            Train("flow matching", flowMatchingTrainer, tasks[1], 2);
+            Train("MeanFlow", meanFlowTrainer, reporters[0], 1);
+            Train("flow matching", flowMatchingTrainer, reporters[1], 2);
         });
 
         var metrics = new JsonObject { ["dataset"] = o.Dataset.ToString(), ["steps"] = o.Steps, ["batchSize"] = o.BatchSize };
@@ -91,10 +91,10 @@ internal sealed class Toy2DExperiment
         Report(panels, ratio);
         return 0;
 
-        void Train(string name, Trainer<MlpVelocityField> trainer, ProgressTask task, int stream)
+        void Train(string name, Trainer<MlpVelocityField> trainer, ConsoleProgress reporter, int stream)
         {
             var curve = curves[name] = new List<(long, double)>();
-            trainer.Progress.Add(new ConsoleProgress(task, name));
+            trainer.Progress.Add(reporter);
             trainer.Progress.Add(new Recorder(curve));
             using var log = new CsvTrainingLog(Path.Combine(o.Output, $"{name.Replace(' ', '-')}-log.csv"));
             trainer.Progress.Add(log);
@@ -103,7 +103,7 @@ internal sealed class Toy2DExperiment
             var watch = Stopwatch.StartNew();
             trainer.Run(_ => new TrainingBatch(ToyDistributions.Sample(o.Dataset, o.BatchSize, data)));
             seconds[name] = watch.Elapsed.TotalSeconds;
-            task.StopTask();
+            reporter.Complete();
         }
     }
 

@@ -15,6 +15,7 @@ internal sealed class Toy2DOptions
     internal required double LearningRate { get; init; }
     internal required long WarmupSteps { get; init; }
     internal required double DistinctFraction { get; init; }
+    internal required string TimeDistribution { get; init; }
     internal required double TimeMean { get; init; }
     internal required double TimeStd { get; init; }
     internal required double AdaptivePower { get; init; }
@@ -24,6 +25,11 @@ internal sealed class Toy2DOptions
     internal required int Threads { get; init; }
     internal required long Seed { get; init; }
     internal required string Output { get; init; }
+
+    /// <summary>The time distribution both objectives draw from.</summary>
+    internal MeanFlow.TimeSampling.ITimeDistribution Times() => TimeDistribution == "uniform"
+        ? new MeanFlow.TimeSampling.UniformTimeDistribution()
+        : new MeanFlow.TimeSampling.LogitNormalTimeDistribution(TimeMean, TimeStd);
 
     internal static CommandLine Declare() => new CommandLine("dotnet run -c Release --project samples/Toy2D --",
             "Trains MeanFlow (1-step) and flow matching on a 2-D distribution with the same MLP and budget, then compares\n" +
@@ -37,6 +43,7 @@ internal sealed class Toy2DOptions
         .Option("lr", 2e-3, "peak learning rate (AdamW, β = (0.9, 0.95), cosine decay)")
         .Option("warmup", 200, "learning-rate warm-up steps")
         .Option("distinct-fraction", 0.75, "MeanFlow: fraction of rows with r ≠ t")
+        .Option("time-distribution", "logit-normal", "distribution of the two time draws: logit-normal or uniform")
         .Option("time-mean", -0.4, "logit-normal time distribution: mean")
         .Option("time-std", 1.0, "logit-normal time distribution: standard deviation")
         .Option("adaptive-power", 1.0, "MeanFlow adaptive loss weighting: p")
@@ -58,6 +65,9 @@ internal sealed class Toy2DOptions
         LearningRate = cli.Double("lr"),
         WarmupSteps = cli.Long("warmup"),
         DistinctFraction = cli.Double("distinct-fraction"),
+        TimeDistribution = cli.String("time-distribution") is "uniform" or "logit-normal"
+            ? cli.String("time-distribution")
+            : throw new System.ArgumentException($"Option --time-distribution: expected uniform or logit-normal, got '{cli.String("time-distribution")}'."),
         TimeMean = cli.Double("time-mean"),
         TimeStd = cli.Double("time-std"),
         AdaptivePower = cli.Double("adaptive-power"),
@@ -80,6 +90,7 @@ internal sealed class Toy2DOptions
         ["learningRate"] = LearningRate,
         ["warmupSteps"] = WarmupSteps,
         ["distinctFraction"] = DistinctFraction,
+        ["timeDistribution"] = TimeDistribution,
         ["timeMean"] = TimeMean,
         ["timeStd"] = TimeStd,
         ["adaptivePower"] = AdaptivePower,
