@@ -139,7 +139,11 @@ public static class StateDictFile
                     return TorchSharpStateDict.Read(stream);
             }
         }
-        catch (Exception e) when (e is not (IOException or UnauthorizedAccessException or OutOfMemoryException))
+        catch (InvalidDataException)
+        {
+            throw;
+        }
+        catch (Exception e) when (e is not (UnauthorizedAccessException or OutOfMemoryException))
         {
             throw new InvalidDataException($"'{path}' could not be read as a {format} state dict: {e.Message}", e);
         }
