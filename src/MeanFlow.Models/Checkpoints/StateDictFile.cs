@@ -48,6 +48,7 @@ public static class StateDictFile
     /// <returns>Key → tensor, in the file's order; the caller owns (and disposes) the tensors.</returns>
     /// <exception cref="FileNotFoundException">There is no such file.</exception>
     /// <exception cref="InvalidDataException">The file is not a readable state dict.</exception>
+    /// <exception cref="ArgumentException"><paramref name="entry"/> is given for a file that is not a PyTorch file.</exception>
     public static Dictionary<string, Tensor> Read(string path, string? entry = null)
     {
         using var scope = NewDisposeScope();
@@ -98,6 +99,7 @@ public static class StateDictFile
     /// <exception cref="FileNotFoundException">There is no such file.</exception>
     /// <exception cref="StateDictMismatchException">The file does not fit the module; the message lists every problem.</exception>
     /// <exception cref="InvalidDataException">The file is not a readable state dict.</exception>
+    /// <exception cref="ArgumentException">An entry is chosen for a file that is not a PyTorch file.</exception>
     public static StateDictLoadResult Load(nn.Module module, string path, StateDictLoadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(module);

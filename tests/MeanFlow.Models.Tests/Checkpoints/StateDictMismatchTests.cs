@@ -100,6 +100,7 @@ public sealed class StateDictMismatchTests
         var odd = SafetensorsBytes.Entries(new SafetensorsBytes.Entry("w", "F8_E4M3", new long[] { 2 }, new byte[2]));
         SafetensorsBytes.Write(folder.File("dtype.safetensors"), odd);
         Assert.Contains("F8_E4M3", Assert.Throws<InvalidDataException>(() => StateDictFile.Read(folder.File("dtype.safetensors"))).Message);
+        Assert.Equal("entry", Assert.Throws<ArgumentException>(() => StateDictFile.Read(folder.File("dtype.safetensors"), entry: "model")).ParamName);
 
         File.WriteAllBytes(folder.File("legacy.pt"), new byte[] { 0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46 });
         Assert.Contains("legacy", Assert.Throws<InvalidDataException>(() => StateDictFile.Detect(folder.File("legacy.pt"))).Message);
