@@ -13,11 +13,6 @@ internal static class DiTTestModels
 {
     internal const int ImageSize = 4, Channels = 2, Classes = 3;
 
-    /// <summary>Small tensors: one libtorch thread (a second only adds synchronisation, and spinning OpenMP workers
-    /// slow a loaded machine down).</summary>
-    [ModuleInitializer]
-    internal static void SingleThreaded() => torch.set_num_threads(1);
-
     internal static MeanFlowDiTConfig Config(TimeConditioning conditioning = TimeConditioning.TimeAndInterval, int classes = Classes, int depth = 2) =>
         new(ImageSize, Channels, patchSize: 2, hiddenSize: 8, depth: depth, heads: 2, classes: classes, conditioning: conditioning,
             mlpRatio: 2.0, frequencyDimension: 8);
