@@ -1,5 +1,4 @@
 using System.Linq;
-using System.Runtime.CompilerServices;
 using MeanFlow.Fields;
 using MeanFlow.Models.DiT;
 using TorchSharp;
