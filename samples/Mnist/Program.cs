@@ -28,6 +28,8 @@ try
     var cli = command switch
     {
         "classifier" => ClassifierCommand.Declare(),
+        "train" => TrainCommand.Declare(),
+        "evaluate" => EvaluateCommand.Declare(),
         _ => throw new ArgumentException($"Unknown command '{command}'."),
     };
     cli.Parse(rest);
@@ -39,6 +41,8 @@ try
     return command switch
     {
         "classifier" => ClassifierCommand.Run(cli),
+        "train" => TrainCommand.Run(cli),
+        "evaluate" => EvaluateCommand.Run(cli),
         _ => 2,
     };
 }

@@ -1,0 +1,120 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MeanFlow.Data;
+using MeanFlow.Evaluation;
+using MeanFlow.Fields;
+using MeanFlow.Models.Classifiers;
+using MeanFlow.Sampling;
+using MeanFlow.Training;
+using Spectre.Console;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MeanFlow.Samples.Mnist;
+
+/// <summary>
+/// Samples a trained model at several step counts and reports, per sampler, the class accuracy of the samples (the
+/// evaluation classifier's prediction against the requested class) and the Fréchet distance between the classifier's
+/// features of the samples and of the real test set ("classifier Fréchet distance"; not the Inception FID).
+/// </summary>
+internal static class EvaluateCommand
+{
+    internal static CommandLine Declare() => new CommandLine("dotnet run -c Release --project samples/Mnist -- evaluate",
+            "Evaluates a checkpoint: MeanFlow at 1 and 2 steps, flow matching at 1, 2, 10 and 50 Euler steps.")
+        .Option("checkpoint", "", "checkpoint written by the train command (required)")
+        .Option("classifier", "", "evaluation classifier (default: runs/classifier-<dataset>.bin)")
+        .Option("data", "", "folder with the IDX files (default: ../shared/data/<dataset>)")
+        .Option("per-class", 1000, "samples per class")
+        .Option("device", "cpu", "cpu or cuda")
+        .Option("threads", 2, "libtorch threads")
+        .Option("seed", 0, "random seed of the noise");
+
+    internal static int Run(CommandLine cli)
+    {
+        var checkpoint = cli.OptionalString("checkpoint") ?? throw new ArgumentException("Option --checkpoint is required.");
+        if (!File.Exists(checkpoint)) throw new ArgumentException($"Option --checkpoint: file '{checkpoint}' does not exist.");
+        var info = TrainingCheckpoint.ReadInfo(checkpoint);
+        var dataset = info.Metadata["dataset"]!.GetValue<string>();
+        var folder = DataLocation.Resolve(cli.OptionalString("data"), dataset);
+        var classifier = cli.OptionalString("classifier") ?? Path.Combine("runs", $"classifier-{dataset}.bin");
+        set_num_threads(cli.Int("threads"));
+        return Evaluate(checkpoint, classifier, dataset, folder, cli.Int("per-class"), new Device(cli.String("device")), cli.Long("seed"),
+            Path.GetDirectoryName(Path.GetFullPath(checkpoint))!);
+    }
+
+    internal static int Evaluate(string checkpoint, string classifierPath, string dataset, string folder, int perClass, Device device, long seed, string output)
+    {
+        if (!File.Exists(classifierPath)) throw new ArgumentException($"Classifier '{classifierPath}' not found; train it with the classifier command.");
+        var info = TrainingCheckpoint.ReadInfo(checkpoint);
+        var model = Backbones.FromDescription(info.Metadata, new Generator(0));
+        TrainingCheckpoint.LoadWeights(checkpoint, model, average: 0);
+        model.to(device);
+        model.eval();
+        var field = (IVelocityField)model;
+        var classes = info.Metadata["classes"]!.GetValue<int>();
+        var classifier = new ConvClassifier(classes: classes);
+        classifier.load(classifierPath);
+        classifier.to(device);
+        classifier.eval();
+
+        using var test = DataLocation.Load(dataset, folder, DatasetSplit.Test);
+        using var real = GaussianStatistics.FromImages(classifier, Batches(test.Data.to(device)));
+        var isMeanFlow = info.Metadata["objective"]!.GetValue<string>() == "meanflow";
+        var samplers = new List<(string Name, ISampler Sampler)>
+        {
+            ("MeanFlow 1 step", new MeanFlowSampler(1)), ("MeanFlow 2 steps", new MeanFlowSampler(2)),
+            ("Euler 1 step", new OdeSampler(new EulerSolver(), 1)), ("Euler 2 steps", new OdeSampler(new EulerSolver(), 2)),
+            ("Euler 10 steps", new OdeSampler(new EulerSolver(), 10)), ("Euler 50 steps", new OdeSampler(new EulerSolver(), 50)),
+        };
+        // A MeanFlow model is sampled with its own sampler; a flow-matching model only has an instantaneous velocity.
+        samplers = samplers.FindAll(s => isMeanFlow ? s.Sampler is MeanFlowSampler : s.Sampler is OdeSampler);
+
+        var results = new JsonObject();
+        var table = new Table().AddColumns("sampler", "NFE", "class accuracy", "classifier Fréchet distance", "seconds");
+        var labels = ClassSampling.Labels(classes, perClass, device);
+        foreach (var (name, sampler) in samplers)
+        {
+            using var scope = NewDisposeScope();
+            var watch = Stopwatch.StartNew();
+            var images = ClassSampling.Sample(sampler, field, labels, new Generator((ulong)seed + 4242));
+            var seconds = watch.Elapsed.TotalSeconds;
+            var accuracy = (classifier.Predict(images) == labels).to(ScalarType.Float64).mean().item<double>();
+            using var generated = GaussianStatistics.FromImages(classifier, Batches(images));
+            var distance = FrechetDistance.Compute(generated, real);
+            results[name] = new JsonObject
+            {
+                ["functionEvaluations"] = sampler.FunctionEvaluations, ["classAccuracy"] = accuracy,
+                ["classifierFrechetDistance"] = distance, ["samplingSeconds"] = seconds, ["samples"] = labels.shape[0],
+            };
+            table.AddRow(name, sampler.FunctionEvaluations.ToString(), $"{accuracy:P2}", $"{distance:F3}", $"{seconds:F1}");
+            ClassSampling.SaveGrid(sampler, field, classes, 10, device, new Generator((ulong)seed + 77),
+                Path.Combine(output, $"eval-{name.Replace(' ', '-').ToLowerInvariant()}.png"));
+        }
+        var realAccuracy = ClassifierAccuracy(classifier, test, device);
+        var report = new JsonObject
+        {
+            ["checkpoint"] = Path.GetFullPath(checkpoint), ["step"] = info.Step, ["trainingSeconds"] = info.Elapsed.TotalSeconds,
+            ["classifierTestAccuracy"] = realAccuracy, ["samplesPerClass"] = perClass, ["results"] = results,
+        };
+        AtomicFile.WriteAllText(Path.Combine(output, "evaluation.json"), report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"classifier accuracy on the real test set: {realAccuracy:P2}; written [blue]{Markup.Escape(Path.Combine(output, "evaluation.json"))}[/]");
+        return 0;
+    }
+
+    private static IEnumerable<Tensor> Batches(Tensor images)
+    {
+        for (long start = 0; start < images.shape[0]; start += 1000)
+            yield return images.narrow(0, start, Math.Min(1000, images.shape[0] - start));
+    }
+
+    private static double ClassifierAccuracy(ConvClassifier classifier, TensorDataset test, Device device)
+    {
+        using var scope = NewDisposeScope();
+        return (classifier.Predict(test.Data.to(device)) == test.Labels!.to(device)).to(ScalarType.Float64).mean().item<double>();
+    }
+}
