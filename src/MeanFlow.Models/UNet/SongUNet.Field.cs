@@ -33,12 +33,14 @@ public sealed partial class SongUNet
         if (k > z.shape[0] || !tangent.Z.shape.AsSpan(1).SequenceEqual(z.shape.AsSpan(1)))
             throw new ArgumentException(
                 $"tangent.Z must have shape [K, {string.Join(", ", z.shape.Skip(1))}] with K ≤ {z.shape[0]}; got {LayerChecks.Shape(tangent.Z)}.", nameof(tangent));
-        if (tangent.Z.dtype != z.dtype || tangent.Z.device != z.device)
+        if (tangent.Z.dtype != z.dtype || !SameDevice(tangent.Z, z))
             throw new ArgumentException($"tangent must have z's dtype {z.dtype} and device {z.device}; got {tangent.Z.dtype} on {tangent.Z.device}.", nameof(tangent));
         using var scope = NewDisposeScope();
         var u = Forward(new Dual(z, tangent.Z), new Dual(r, tangent.R), new Dual(t, tangent.T), labels);
         return new JvpOutput(u.Primal, u.Tangent!).MoveToOuterDisposeScope();
     }
+
+    private static bool SameDevice(Tensor a, Tensor b) => a.device.type == b.device.type && a.device.index == b.device.index;
 
     private static Tensor Present(Tensor? x, string name) => x ?? throw new ArgumentNullException(name);
 
@@ -51,20 +53,20 @@ public sealed partial class SongUNet
         if (z.dim() != 4 || z.shape[1] != o.InChannels || z.shape[2] != o.Resolution || z.shape[3] != o.Resolution)
             throw new ArgumentException($"z must have shape {expected}; got {LayerChecks.Shape(z)}.", nameof(z));
         var weight = map_layer0.Weight;
-        if (z.dtype != weight.dtype || z.device != weight.device)
+        if (z.dtype != weight.dtype || !SameDevice(z, weight))
             throw new ArgumentException(
                 $"z has dtype {z.dtype} on {z.device} but the network's parameters are {weight.dtype} on {weight.device}; convert one of them.", nameof(z));
         var b = z.shape[0];
         foreach (var (time, name) in new[] { (r, nameof(r)), (t, nameof(t)) })
         {
-            if (time.dim() != 1 || time.shape[0] != b || time.dtype != z.dtype || time.device != z.device)
+            if (time.dim() != 1 || time.shape[0] != b || time.dtype != z.dtype || !SameDevice(time, z))
                 throw new ArgumentException(
                     $"{name} must be a vector [{b}] with z's dtype {z.dtype} on {z.device}; got {time.dtype} {LayerChecks.Shape(time)} on {time.device}.", name);
         }
         if (labels is null) return;
         if (o.Classes == 0)
             throw new ArgumentException("This network is unconditional (classes = 0) but labels were given.", nameof(labels));
-        if (labels.dtype != ScalarType.Int64 || labels.dim() != 1 || labels.shape[0] != b || labels.device != z.device)
+        if (labels.dtype != ScalarType.Int64 || labels.dim() != 1 || labels.shape[0] != b || !SameDevice(labels, z))
             throw new ArgumentException(
                 $"labels must be int64 [{b}] on {z.device}; got {labels.dtype} {LayerChecks.Shape(labels)} on {labels.device}.", nameof(labels));
         if (b == 0) return;
