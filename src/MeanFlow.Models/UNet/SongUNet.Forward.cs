@@ -36,14 +36,14 @@ public sealed partial class SongUNet
 
         var skips = new Stack<Dual>();
         var x = z;
-        foreach (var (_, module) in enc)
+        foreach (var (_, module) in enc.Entries)
         {
             x = module is UNetBlock block ? block.call(x, emb) : ((ResamplingConv2d)module).call(x);
             skips.Push(x);
         }
 
         Dual? normalized = null, output = null;
-        foreach (var (_, module) in dec)
+        foreach (var (_, module) in dec.Entries)
         {
             switch (module)
             {

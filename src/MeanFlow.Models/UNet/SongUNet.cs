@@ -3,7 +3,6 @@ using System.Linq;
 using MeanFlow.Fields;
 using MeanFlow.Models.Layers;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace MeanFlow.Models.UNet;
@@ -33,8 +32,8 @@ public sealed partial class SongUNet : nn.Module, ITangentVelocityField
     private readonly DualLinear? map_label;
     private readonly DualLinear map_layer0;
     private readonly DualLinear map_layer1;
-    private readonly ModuleDict<nn.Module> enc;
-    private readonly ModuleDict<nn.Module> dec;
+    private readonly NamedModules enc;
+    private readonly NamedModules dec;
 
     /// <summary>Creates the network and initialises it with <see cref="InitializeWeights"/>.</summary>
     /// <param name="options">The configuration.</param>
@@ -52,10 +51,8 @@ public sealed partial class SongUNet : nn.Module, ITangentVelocityField
         if (options.Classes > 0) map_label = new DualLinear(options.Classes, noise, true, device, dtype);
         map_layer0 = new DualLinear(noise, emb, true, device, dtype);
         map_layer1 = new DualLinear(emb, emb, true, device, dtype);
-        enc = new ModuleDict<nn.Module>();
-        foreach (var e in options.Layout.Encoder) enc.Add(e.Name, Create(e, options, generator, device, dtype));
-        dec = new ModuleDict<nn.Module>();
-        foreach (var e in options.Layout.Decoder) dec.Add(e.Name, Create(e, options, generator, device, dtype));
+        enc = new NamedModules(options.Layout.Encoder.Select(e => (e.Name, Create(e, options, generator, device, dtype))));
+        dec = new NamedModules(options.Layout.Decoder.Select(e => (e.Name, Create(e, options, generator, device, dtype))));
         RegisterComponents();
         InitializeWeights(generator);
     }
@@ -96,7 +93,7 @@ public sealed partial class SongUNet : nn.Module, ITangentVelocityField
         if (map_label is not null) EdmInit.Linear(map_label, EdmInit.Standard, generator);
         EdmInit.Linear(map_layer0, EdmInit.Standard, generator);
         EdmInit.Linear(map_layer1, EdmInit.Standard, generator);
-        foreach (var module in enc.Values.Concat(dec.Values))
+        foreach (var (_, module) in enc.Entries.Concat(dec.Entries))
         {
             switch (module)
             {
@@ -107,7 +104,7 @@ public sealed partial class SongUNet : nn.Module, ITangentVelocityField
         }
     }
 
-    private ResamplingConv2d OutputConv => (ResamplingConv2d)dec[dec.Count - 1].Item2;
+    private ResamplingConv2d OutputConv => (ResamplingConv2d)dec.Entries[^1].Module;
 
     private static nn.Module Create(UNetEntry e, SongUNetOptions o, Generator? generator, Device? device, ScalarType? dtype) => e.Kind switch
     {

@@ -102,4 +102,20 @@ public sealed class SongUNetPresetTests
         Assert.Equal(new[] { "7x7_block0", "7x7_block1", "7x7_in0", "7x7_block2" },
             o.Layout.Encoder.Concat(o.Layout.Decoder).Where(e => e.Attention).Select(e => e.Name));
     }
+
+    [Fact]
+    public void ConvertingTheNetworkConvertsTheResamplingFilters()
+    {
+        // Built in float32, moved to float64 with Module.to: parameters and the resample_filter buffers follow, and
+        // the result equals a network built in float64 with the same weights.
+        using var net = new SongUNet(UNetTestNets.TinyOptions(), new Generator(4));
+        net.to(ScalarType.Float64);
+        Assert.All(net.state_dict().Values, v => Assert.Equal(ScalarType.Float64, v.dtype));
+        using var reference = new SongUNet(UNetTestNets.TinyOptions(), dtype: ScalarType.Float64);
+        reference.load_state_dict(net.state_dict());
+        net.eval();
+        reference.eval();
+        var (z, r, t) = UNetTestNets.Inputs(2, 5);
+        Assert.True(Identical(net.AverageVelocity(z, r, t), reference.AverageVelocity(z, r, t)));
+    }
 }
