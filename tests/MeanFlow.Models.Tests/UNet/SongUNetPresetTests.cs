@@ -45,14 +45,17 @@ public sealed class SongUNetPresetTests
     }
 
     [Theory]
-    [InlineData(28, 1, 0, 1_757_089)]
-    [InlineData(32, 3, 0, 1_758_243)]
-    [InlineData(28, 1, 10, 1_757_089 + 10 * 64 + 64)]
-    public void SmallPresetMatchesTheReferenceArchitectureAndShapes(int resolution, int channels, int classes, long count)
+    [InlineData(28, 1, 0, 32, 1_757_089)]
+    [InlineData(32, 3, 0, 32, 1_758_243)]
+    [InlineData(28, 1, 10, 32, 1_757_089 + 10 * 64 + 64)]
+    [InlineData(28, 1, 0, 16, 442_321)]
+    public void SmallPresetMatchesTheReferenceArchitectureAndShapes(int resolution, int channels, int classes, int modelChannels, long count)
     {
-        using var net = SongUNet.Small(resolution, channels, classes, new Generator(2));
-        var expected = EdmStateDict.Of(resolution, channels, channels, 32, new[] { 1, 2, 2 }, 4, 2, new[] { resolution / 4 },
-            mapInputs: 64, labelDim: classes);
+        using var net = modelChannels == 32
+            ? SongUNet.Small(resolution, channels, classes, new Generator(2))
+            : new SongUNet(SongUNetOptions.Small(resolution, channels, classes, modelChannels: modelChannels), new Generator(2));
+        var expected = EdmStateDict.Of(resolution, channels, channels, modelChannels, new[] { 1, 2, 2 }, 4, 2, new[] { resolution / 4 },
+            mapInputs: 2 * modelChannels, labelDim: classes);
         AssertStateDictIs(net, expected);
         Assert.Equal(count, EdmStateDict.ParameterCount(expected));
         Assert.Contains($"enc.{resolution / 2}x{resolution / 2}_down.conv0.resample_filter", net.state_dict().Keys);
