@@ -16,9 +16,18 @@ namespace MeanFlow.Models.UNet;
 /// (<see cref="ITangentVelocityField"/>), so MeanFlow's JVP rides along the forward pass on the rows with r ≠ t.
 /// </summary>
 /// <remarks>
-/// <para>State-dict keys are EDM's (<c>map_label</c>, <c>map_layer0</c>, <c>map_layer1</c>,
-/// <c>enc.32x32_conv</c>, <c>enc.32x32_block0.norm0</c>, …, <c>dec.32x32_aux_norm</c>, <c>dec.32x32_aux_conv</c>;
-/// see docs/articles/backbones-unet.md), so EDM or py-meanflow weights load by name. Differences from EDM:
+/// <para>State-dict keys are EDM's <c>SongUNet</c> keys, so EDM or py-meanflow weights load by name
+/// (docs/articles/backbones-unet.md has the full table):</para>
+/// <list type="bullet">
+/// <item><c>map_label.{weight,bias}</c> (conditional only), <c>map_layer0.*</c>, <c>map_layer1.*</c>; EDM's
+/// <c>map_noise</c> has no state.</item>
+/// <item><c>enc.RxR_conv.*</c>; <c>enc.RxR_down.*</c>, <c>enc.RxR_block{i}.*</c>, <c>dec.RxR_in0.*</c>,
+/// <c>dec.RxR_in1.*</c>, <c>dec.RxR_up.*</c>, <c>dec.RxR_block{i}.*</c> (a <see cref="UNetBlock"/> each:
+/// <c>norm0</c>, <c>conv0</c>, <c>affine</c>, <c>norm1</c>, <c>conv1</c>, <c>skip</c>, <c>norm2</c>, <c>qkv</c>,
+/// <c>proj</c>); up/down convolutions also hold the buffer <c>resample_filter</c>.</item>
+/// <item><c>dec.RxR_aux_norm.*</c> and <c>dec.RxR_aux_conv.*</c> at full resolution R.</item>
+/// </list>
+/// <para>Differences from EDM:
 /// <c>map_layer0</c> takes (number of time inputs)·(noise channels) features; <c>map_label</c> maps to the same
 /// width; there is no <c>map_augment</c>; <c>dec.*_aux_conv</c> starts at exactly zero (EDM: xavier × 1e-5),
 /// so u = 0 at initialisation.</para>
