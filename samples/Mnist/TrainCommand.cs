@@ -73,6 +73,7 @@ internal static class TrainCommand
         return model switch
         {
             MeanFlow.Models.DiT.MeanFlowDiT dit => Train(cli, dit, train, dataset, folder, objectiveName, output, device, seed),
+            MeanFlow.Models.UNet.SongUNet unet => Train(cli, unet, train, dataset, folder, objectiveName, output, device, seed),
             _ => throw new InvalidOperationException($"No training path for {model.GetType().Name}."),
         };
     }
