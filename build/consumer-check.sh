@@ -2,7 +2,9 @@
 # Consumer check: pack MeanFlow.Core and MeanFlow.Models into a temporary folder, check the packages' contents
 # (readme, license, XML docs, buildTransitive targets, SourceLink in the symbol packages), then build and run a
 # fresh console app OUTSIDE the repository that references them with `dotnet add package` (plus TorchSharp-cpu
-# from nuget.org) and does real work through the public API (build/consumer/Program.cs).
+# from nuget.org) and does real work through the public API (build/consumer/Program.cs). A second app that
+# references only MeanFlow.Models is restored to check that MeanFlow.Core's buildTransitive targets (the TorchSharp
+# libstdc++ fix) reach it through the dependency.
 #
 #   bash build/consumer-check.sh            # about 2 minutes on 2 cores
 #   KEEP=1 bash build/consumer-check.sh     # keep the temp folder (printed) for inspection
@@ -85,6 +87,15 @@ add_package TorchSharp-cpu "$torchsharp_version"
 add_package MeanFlow.Core "$version"
 add_package MeanFlow.Models "$version"
 grep -q "$repo" obj/project.assets.json && fail "the app's restore refers to the repository"
+
+step "MeanFlow.Core's build step reaches an app that references only MeanFlow.Models"
+mkdir -p "$work/models-only"
+cp "$work/app/nuget.config" "$work/models-only/"
+cp "$repo/build/consumer/Consumer.csproj.template" "$work/models-only/ModelsOnly.csproj"
+(cd "$work/models-only" && add_package MeanFlow.Models "$version" > /dev/null)
+grep -q "meanflow.core/$version/buildTransitive/MeanFlow.Core.targets" "$work/models-only/obj/ModelsOnly.csproj.nuget.g.targets" \
+  || fail "an app referencing only MeanFlow.Models does not import MeanFlow.Core's buildTransitive targets"
+echo "imported through the transitive MeanFlow.Core dependency"
 
 step "build and run"
 dotnet build -c Release -nologo -v q
