@@ -26,10 +26,11 @@ public class ArticleSnippetTests
         var field = new DiagonalGaussianField(mean, std);
 
         var noise = randn(new long[] { 1000, 2 }, dtype: float64, generator: new Generator(7));
-        var samples = new MeanFlowSampler().Sample(field, noise);            // x = ε − u(ε, 0, 1): one evaluation
+        // x = ε − u(ε, 0, 1): one evaluation
+        var samples = new MeanFlowSampler().Sample(field, noise);
 
         var exact = tensor(mean, dtype: float64) + tensor(std, dtype: float64) * noise;
-        var error = (samples - exact).abs().max().item<double>();             // about 1e-15
+        var error = (samples - exact).abs().max().item<double>();   // about 1e-15
         #endregion
         Assert.True(error <= 1e-12, $"one-step error {error}");
     }
@@ -42,8 +43,8 @@ public class ArticleSnippetTests
         #region identity
         var field = new DiagonalGaussianField(new[] { 1.5, -2.0 }, new[] { 0.5, 2.0 });
         var z = randn(new long[] { 64, 2 }, dtype: float64, generator: g);
-        var t = rand(64, dtype: float64, generator: g) * 0.9 + 0.1;           // t in [0.1, 1)
-        var r = t * rand(64, dtype: float64, generator: g);                    // r < t
+        var t = rand(64, dtype: float64, generator: g) * 0.9 + 0.1;   // t in [0.1, 1)
+        var r = t * rand(64, dtype: float64, generator: g);           // r < t
 
         // du/dt along the trajectory: the JVP of u(z, r, t) with tangent (v, 0, 1).
         var v = field.InstantaneousVelocity(z, t);
@@ -51,7 +52,7 @@ public class ArticleSnippetTests
 
         // The MeanFlow identity: u(z, r, t) + (t − r)·du/dt = v(z, t).
         var lhs = jvp.Value + (t - r).unsqueeze(1) * jvp.Tangent;
-        var residual = (lhs - v).abs().max().item<double>();                  // float64 round-off
+        var residual = (lhs - v).abs().max().item<double>();          // float64 round-off
         #endregion
         Assert.True(residual <= 1e-10, $"identity residual {residual}");
     }
@@ -67,12 +68,16 @@ public class ArticleSnippetTests
         var r = t * rand(8, dtype: float64, generator: g);
         var v = field.InstantaneousVelocity(z, t);
         #region engines
-        var tangent = InputTangent.AlongTrajectory(v);                         // (dz, dr, dt) = (v, 0, 1)
+        // (dz, dr, dt) = (v, 0, 1)
+        var tangent = InputTangent.AlongTrajectory(v);
         IJvpEngine[] engines =
         {
-            new ForwardModeJvp(),        // the field propagates the tangent itself (ITangentVelocityField)
-            new DoubleBackwardJvp(),     // exact for any differentiable field: J·d = ∂⟨Jᵀw, d⟩/∂w
-            new FiniteDifferenceJvp(),   // central differences: approximate, a float64 cross-check
+            // the field propagates the tangent itself (ITangentVelocityField)
+            new ForwardModeJvp(),
+            // exact for any differentiable field: J·d = ∂⟨Jᵀw, d⟩/∂w
+            new DoubleBackwardJvp(),
+            // central differences: approximate, a float64 cross-check
+            new FiniteDifferenceJvp(),
         };
         var tangents = engines.Select(e => e.Compute(field, z, r, t, null, tangent).Tangent).ToArray();
         #endregion
@@ -87,11 +92,15 @@ public class ArticleSnippetTests
         var field = new DiagonalGaussianField(new[] { 1.5, -2.0 }, new[] { 0.5, 2.0 });
         var x = field.SampleData(256, generator: new Generator(1));
         #region explicit-batch
-        var objective = new MeanFlowObjective();                               // the paper's defaults
-        var batch = objective.Draw(x, generator: new Generator(2));            // noise ε, times (r, t): all explicit
+        // the paper's defaults
+        var objective = new MeanFlowObjective();
+        // noise ε, times (r, t): all explicit
+        var batch = objective.Draw(x, generator: new Generator(2));
         using var first = objective.Compute(field, batch);
-        using var second = objective.Compute(field, batch);                   // the same batch gives the same loss
-        // first.Loss: scalar with graph; first.Prediction, first.Target: (B, D); first.DistinctRows: rows with r ≠ t
+        // the same batch gives the same loss
+        using var second = objective.Compute(field, batch);
+        // first.Loss: scalar with graph; first.Prediction and first.Target: (B, D);
+        // first.DistinctRows: how many rows had r ≠ t
         #endregion
         Assert.Equal(first.Loss.item<double>(), second.Loss.item<double>());
         Assert.Equal((batch.R != batch.T).sum().item<long>(), first.DistinctRows);
@@ -108,9 +117,12 @@ public class ArticleSnippetTests
         var noise = randn(new long[] { 512, 2 }, dtype: float64, generator: new Generator(9));
         var exact = tensor(mean, dtype: float64) + tensor(std, dtype: float64) * noise;
         #region samplers
-        var twoStep = new MeanFlowSampler(steps: 2).Sample(field, noise);      // z_r = z_t − (t − r)·u(z_t, r, t), 2 NFE
-        var ode = new OdeSampler(new RungeKutta4Solver(), steps: 20);          // integrates dz/dt = u(z, t, t)
-        var integrated = ode.Sample(field, noise);                             // ode.FunctionEvaluations == 80
+        // z_r = z_t − (t − r)·u(z_t, r, t), 2 NFE
+        var twoStep = new MeanFlowSampler(steps: 2).Sample(field, noise);
+        // integrates dz/dt = u(z, t, t)
+        var ode = new OdeSampler(new RungeKutta4Solver(), steps: 20);
+        // ode.FunctionEvaluations == 80
+        var integrated = ode.Sample(field, noise);
         #endregion
         Assert.True((twoStep - exact).abs().max().item<double>() <= 1e-12);
         Assert.Equal(80, ode.FunctionEvaluations);
@@ -127,7 +139,7 @@ public class ArticleSnippetTests
         var samples = new MeanFlowSampler().Sample(field, randn(new long[] { 2000, 2 }, dtype: float64, generator: new Generator(2)));
         var noise = randn(new long[] { 2000, 2 }, dtype: float64, generator: new Generator(3));
         #region distances
-        // Fréchet distance of Gaussian fits (FID's formula; FlattenFeatureExtractor or your own features for images)
+        // Fréchet distance of Gaussian fits (FID's formula; for images, features from an IFeatureExtractor)
         var fdSamples = FrechetDistance.Compute(samples, data);
         var fdNoise = FrechetDistance.Compute(noise, data);
         // Energy distance: unbiased, zero exactly when the distributions agree
