@@ -1,0 +1,26 @@
+namespace MeanFlow.Benchmarks;
+
+/// <summary>One training-step variant: the flow-matching baseline or MeanFlow with a JVP engine and a fraction of r ≠ t rows.</summary>
+public enum TrainingCase
+{
+    /// <summary>FlowMatchingObjective (every row r = t): the baseline.</summary>
+    FlowMatching,
+
+    /// <summary>MeanFlowObjective with ForwardModeJvp, 8 of 32 rows r ≠ t (the paper's 25 %).</summary>
+    ForwardMode25,
+
+    /// <summary>MeanFlowObjective with ForwardModeJvp, all 32 rows r ≠ t.</summary>
+    ForwardMode100,
+
+    /// <summary>MeanFlowObjective with DoubleBackwardJvp, 8 of 32 rows r ≠ t.</summary>
+    DoubleBackward25,
+
+    /// <summary>MeanFlowObjective with DoubleBackwardJvp, all 32 rows r ≠ t.</summary>
+    DoubleBackward100,
+
+    /// <summary>MeanFlowObjective with FiniteDifferenceJvp (central, float32 default step), 8 of 32 rows r ≠ t.</summary>
+    FiniteDifference25,
+
+    /// <summary>MeanFlowObjective with FiniteDifferenceJvp, all 32 rows r ≠ t.</summary>
+    FiniteDifference100,
+}
