@@ -7,8 +7,8 @@ namespace MeanFlow.Models.Layers;
 /// <summary>
 /// Tangent-capable GELU, as <c>nn.GELU</c>: by default the tanh approximation used by DiT,
 /// y = x/2·(1 + tanh(c·(x + a·x³))) with c = √(2/π), a = 0.044715; optionally the exact y = x·Φ(x).
-/// The Jacobian is diagonal: dy = gelu′(x)·dx (which is what libtorch's fused GELU backward applies to a
-/// gradient), evaluated on the K tangent rows only.
+/// The Jacobian is diagonal: dy = gelu′(x)·dx, evaluated on the K tangent rows only — for large tangents by
+/// libtorch's fused GELU backward applied to dx (a diagonal Jacobian is symmetric), else by the closed form.
 /// </summary>
 /// <remarks>The primal uses libtorch's fused <c>gelu</c>: recomputing tanh for the K tangent rows is cheaper
 /// than an explicit composite primal whose tanh could be reused (measured about 2.5× slower forward + backward
@@ -38,15 +38,22 @@ public sealed class DualGelu : nn.Module<Dual, Dual>
     {
         LayerChecks.Input(x, nameof(x), "[B, ...]", dims: 1, atLeast: true);
         using var scope = NewDisposeScope();
-        var y = nn.functional.gelu(x.Primal,
-            TanhApproximation ? TorchSharp.Modules.GELU.Approximate.tanh : TorchSharp.Modules.GELU.Approximate.none);
+        var y = Gelu(x.Primal);
         if (x.Tangent is null) return new Dual(y).MoveToOuter(scope);
         Tensor dy;
-        using (no_grad()) dy = (TanhApproximation ? TanhDerivative(x.LeadingPrimal) : ErfDerivative(x.LeadingPrimal)).mul_(x.Tangent);
+        using (no_grad())
+        {
+            dy = SymmetricJacobian.Applies(x.Tangent)
+                ? SymmetricJacobian.Tangent(Gelu, x.LeadingPrimal, x.Tangent)
+                : (TanhApproximation ? TanhDerivative(x.LeadingPrimal) : ErfDerivative(x.LeadingPrimal)).mul_(x.Tangent);
+        }
         return new Dual(y, dy).MoveToOuter(scope);
     }
 
     /// <summary>gelu′(x) = ½(1 + τ) + ½·x·(1 − τ²)·c·(1 + 3a·x²), τ = tanh(c·(x + a·x³)); a new tensor.</summary>
+    private Tensor Gelu(Tensor x) =>
+        nn.functional.gelu(x, TanhApproximation ? TorchSharp.Modules.GELU.Approximate.tanh : TorchSharp.Modules.GELU.Approximate.none);
+
     private static Tensor TanhDerivative(Tensor x)
     {
         var x2 = x.square();

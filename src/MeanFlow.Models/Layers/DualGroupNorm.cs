@@ -10,8 +10,9 @@ namespace MeanFlow.Models.Layers;
 /// affine): the C channels of x (B, C, *) are split into G groups, each normalised over its channels and
 /// positions, then scaled and shifted per channel. Tangent per group: s·(dx_c − x̂·mean(x̂ ⊙ dx_c)), times w.
 /// </summary>
-/// <remarks>The primal uses libtorch's fused <c>group_norm</c>; the tangent recomputes x̂ and s for the K
-/// tangent rows only.</remarks>
+/// <remarks>The primal uses libtorch's fused <c>group_norm</c>. The tangent covers the K tangent rows only: for
+/// large tangents as libtorch's fused GroupNorm backward (without affine) applied to dx — the normalisation's
+/// Jacobian is symmetric, so its JVP is its VJP — else by the closed form, recomputing x̂ and s.</remarks>
 public sealed class DualGroupNorm : nn.Module<Dual, Dual>
 {
     private readonly Parameter? weight;
@@ -66,9 +67,16 @@ public sealed class DualGroupNorm : nn.Module<Dual, Dual>
         using (no_grad())
         {
             var shape = x.Tangent.shape;
-            var grouped = new[] { shape[0], Groups, shape.Skip(1).Aggregate(1L, (a, n) => a * n) / Groups };
-            var (normalized, s) = NormalizationTangent.Normalize(NormalizationTangent.Centre(x.LeadingPrimal.reshape(grouped)), _eps);
-            dy = NormalizationTangent.Tangent(normalized, s, NormalizationTangent.Centre(x.Tangent.reshape(grouped))).view(shape);
+            if (SymmetricJacobian.Applies(x.Tangent))
+            {
+                dy = SymmetricJacobian.Tangent(t => nn.functional.group_norm(t, Groups, null, null, _eps), x.LeadingPrimal, x.Tangent);
+            }
+            else
+            {
+                var grouped = new[] { shape[0], Groups, shape.Skip(1).Aggregate(1L, (a, n) => a * n) / Groups };
+                var (normalized, s) = NormalizationTangent.Normalize(NormalizationTangent.Centre(x.LeadingPrimal.reshape(grouped)), _eps);
+                dy = NormalizationTangent.Tangent(normalized, s, NormalizationTangent.Centre(x.Tangent.reshape(grouped))).view(shape);
+            }
             if (weight is not null) dy.mul_(weight.view(new[] { Channels }.Concat(Enumerable.Repeat(1L, shape.Length - 2)).ToArray()));
         }
         return new Dual(y, dy).MoveToOuter(scope);

@@ -11,8 +11,10 @@ namespace MeanFlow.Models.Layers;
 /// </summary>
 /// <remarks>
 /// The primal uses libtorch's fused <c>layer_norm</c> (the plain training pass keeps its speed: an explicit
-/// composite was measured 3–4× slower forward + backward); the tangent recomputes x̂ and s for the K tangent rows
-/// only, with s from the centred x (cheaper than <c>var</c>).
+/// composite was measured 3–4× slower forward + backward). The tangent covers the K tangent rows only: for large
+/// tangents as libtorch's fused LayerNorm backward (without affine) applied to dx — the Jacobian of the
+/// normalisation is symmetric, so its JVP is its VJP — else by the closed form, recomputing x̂ and s (s from the
+/// centred x, cheaper than <c>var</c>).
 /// </remarks>
 public sealed class DualLayerNorm : nn.Module<Dual, Dual>
 {
@@ -63,8 +65,15 @@ public sealed class DualLayerNorm : nn.Module<Dual, Dual>
         Tensor dy;
         using (no_grad())
         {
-            var (normalized, s) = NormalizationTangent.Normalize(NormalizationTangent.Centre(x.LeadingPrimal), _eps);
-            dy = NormalizationTangent.Tangent(normalized, s, NormalizationTangent.Centre(x.Tangent));
+            if (SymmetricJacobian.Applies(x.Tangent))
+            {
+                dy = SymmetricJacobian.Tangent(t => nn.functional.layer_norm(t, new[] { Dimension }, null, null, _eps), x.LeadingPrimal, x.Tangent);
+            }
+            else
+            {
+                var (normalized, s) = NormalizationTangent.Normalize(NormalizationTangent.Centre(x.LeadingPrimal), _eps);
+                dy = NormalizationTangent.Tangent(normalized, s, NormalizationTangent.Centre(x.Tangent));
+            }
             if (weight is not null) dy.mul_(weight);
         }
         return new Dual(y, dy).MoveToOuter(scope);
