@@ -7,14 +7,27 @@ namespace MeanFlow.Benchmarks;
 /// <summary>What the numbers were measured on: CPU, load average, libtorch threads.</summary>
 internal static class Machine
 {
-    /// <summary>Threads libtorch uses for intra-op parallelism in every benchmark process.</summary>
-    internal const int Threads = 2;
+    /// <summary>Name of the environment variable that sets <see cref="Threads"/> (BenchmarkDotNet's child processes inherit it).</summary>
+    internal const string ThreadsVariable = "MEANFLOW_BENCHMARK_THREADS";
+
+    /// <summary>Threads libtorch uses for intra-op parallelism in every benchmark process: 2, or the value of
+    /// <see cref="ThreadsVariable"/> (a positive integer).</summary>
+    internal static int Threads { get; } = ReadThreads();
 
     /// <summary>Sets libtorch's intra-op threads to <see cref="Threads"/> (once per process).</summary>
     internal static void UseBenchmarkThreads()
     {
         Runtime.TorchRuntime.EnsureLoaded();
         TorchSharp.torch.set_num_threads(Threads);
+    }
+
+    private static int ReadThreads()
+    {
+        var value = Environment.GetEnvironmentVariable(ThreadsVariable);
+        if (string.IsNullOrEmpty(value)) return 2;
+        return int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0
+            ? n
+            : throw new ArgumentException($"{ThreadsVariable} must be a positive integer; got '{value}'.");
     }
 
     /// <summary>The first three fields of /proc/loadavg (1, 5 and 15 minutes), or "n/a".</summary>
