@@ -14,25 +14,45 @@ internal static class Backbones
     internal const string Names = "dit-tiny (DiT, depth 4, width 128, patch 4), dit-tiny-p2 (patch 2), unet-small (SongUNet, 32 channels, 2 blocks per level) or unet-tiny (16 channels, 1 block per level)";
 
     /// <summary>A backbone for 28×28×1 images with <paramref name="classes"/> classes (and the null class).</summary>
-    internal static nn.Module Create(string name, int classes, TimeConditioning conditioning, Generator generator) => name switch
+    /// <param name="timeScale">Times are multiplied by this before the sinusoidal embedding; null: the backbone's
+    /// default (1000 for the DiT, as in the MeanFlow DiT; 1 for the U-Net, as in py-meanflow).</param>
+    internal static nn.Module Create(string name, int classes, TimeConditioning conditioning, double? timeScale, Generator generator) => name switch
     {
-        "dit-tiny" => MeanFlowDiT.Tiny(classes, inputSize: 28, inChannels: 1, patchSize: 4, conditioning: conditioning, generator: generator),
-        "dit-tiny-p2" => MeanFlowDiT.Tiny(classes, inputSize: 28, inChannels: 1, patchSize: 2, conditioning: conditioning, generator: generator),
-        "unet-small" => new SongUNet(SongUNetOptions.Small(28, 1, classes, conditioning), generator),
-        "unet-tiny" => new SongUNet(SongUNetOptions.Small(28, 1, classes, conditioning, modelChannels: 16, blocksPerResolution: 1), generator),
+        "dit-tiny" => new MeanFlowDiT(DiT(classes, 4, conditioning, timeScale), generator),
+        "dit-tiny-p2" => new MeanFlowDiT(DiT(classes, 2, conditioning, timeScale), generator),
+        "unet-small" => new SongUNet(UNet(classes, conditioning, 32, 2, timeScale), generator),
+        "unet-tiny" => new SongUNet(UNet(classes, conditioning, 16, 1, timeScale), generator),
         _ => throw new ArgumentException($"Option --backbone: expected {Names}; got '{name}'."),
     };
 
-    internal static JsonObject Describe(string name, int classes, TimeConditioning conditioning) => new()
+    private static MeanFlowDiTConfig DiT(int classes, int patchSize, TimeConditioning conditioning, double? timeScale)
     {
-        ["backbone"] = name,
-        ["classes"] = classes,
-        ["conditioning"] = conditioning.ToString(),
-    };
+        var tiny = MeanFlowDiTConfig.Tiny(classes, inputSize: 28, inChannels: 1, patchSize: patchSize, conditioning: conditioning);
+        return timeScale is { } s
+            ? new MeanFlowDiTConfig(tiny.InputSize, tiny.InChannels, tiny.PatchSize, tiny.HiddenSize, tiny.Depth, tiny.Heads, tiny.Classes,
+                tiny.Conditioning, tiny.MlpRatio, tiny.FrequencyDimension, s)
+            : tiny;
+    }
+
+    private static SongUNetOptions UNet(int classes, TimeConditioning conditioning, int channels, int blocks, double? timeScale)
+    {
+        // SongUNetOptions.Small(28, 1, ...) with the time scale exposed.
+        return new SongUNetOptions(28, 1, modelChannels: channels, channelMultipliers: new[] { 1, 2, 2 }, blocksPerResolution: blocks,
+            attentionResolutions: new[] { 7 }, dropout: 0.1, noiseMultiplier: 1, resampleFilter: new[] { 1.0, 1.0 },
+            conditioning: conditioning, classes: classes, timeScale: timeScale ?? 1.0);
+    }
+
+    internal static JsonObject Describe(string name, int classes, TimeConditioning conditioning, double? timeScale)
+    {
+        var json = new JsonObject { ["backbone"] = name, ["classes"] = classes, ["conditioning"] = conditioning.ToString() };
+        if (timeScale is { } s) json["timeScale"] = s;
+        return json;
+    }
 
     internal static nn.Module FromDescription(JsonObject description, Generator generator) => Create(
         description["backbone"]!.GetValue<string>(),
         description["classes"]!.GetValue<int>(),
         Enum.Parse<TimeConditioning>(description["conditioning"]!.GetValue<string>()),
+        description["timeScale"]?.GetValue<double>(),
         generator);
 }

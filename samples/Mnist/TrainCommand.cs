@@ -27,6 +27,7 @@ internal static class TrainCommand
         .Option("objective", "meanflow", "meanflow or flow-matching")
         .Option("backbone", "dit-tiny", Backbones.Names)
         .Option("conditioning", "time-and-interval", "time inputs: time-and-interval (t, t − r), time-and-start, time-start-and-interval, interval-only")
+        .Option("time-scale", 1.0, "times are multiplied by this before the sinusoidal embedding (the DiT's own default, 1000, made MeanFlow diverge here)")
         .Option("steps", 20000, "training steps")
         .Option("batch-size", 128, "rows per step")
         .Option("lr", 1e-3, "peak learning rate (AdamW, β = (0.9, 0.95))")
@@ -69,7 +70,7 @@ internal static class TrainCommand
         var classes = train.ClassCount;
         var conditioning = cli.Enum<TimeConditioning>("conditioning");
         var seed = cli.Long("seed");
-        var model = Backbones.Create(cli.String("backbone"), classes, conditioning, new Generator((ulong)seed));
+        var model = Backbones.Create(cli.String("backbone"), classes, conditioning, TimeScale(cli), new Generator((ulong)seed));
         return model switch
         {
             MeanFlow.Models.DiT.MeanFlowDiT dit => Train(cli, dit, train, dataset, folder, objectiveName, output, device, seed),
@@ -155,9 +156,13 @@ internal static class TrainCommand
             : new FlowMatchingObjective(timeDistribution: times, normalizer: ClassSampling.Normalizer, guidance: guidance);
     }
 
+    private static double TimeScale(CommandLine cli) => cli.Double("time-scale") is var s && double.IsFinite(s) && s > 0
+        ? s
+        : throw new ArgumentException($"Option --time-scale: expected a positive number, got '{cli.String("time-scale")}'.");
+
     private static JsonObject Configuration(CommandLine cli, int classes)
     {
-        var json = Backbones.Describe(cli.String("backbone"), classes, cli.Enum<TimeConditioning>("conditioning"));
+        var json = Backbones.Describe(cli.String("backbone"), classes, cli.Enum<TimeConditioning>("conditioning"), TimeScale(cli));
         foreach (var name in new[] { "dataset", "objective", "steps", "batch-size", "lr", "warmup", "grad-clip", "distinct-fraction",
                      "time-distribution", "time-mean", "time-std", "adaptive-power", "adaptive-constant", "cfg-scale", "cfg-mixing",
                      "cfg-drop", "ema", "seed", "threads", "device" })

@@ -35,7 +35,7 @@ internal sealed class ConsoleProgress : IProgress<TrainingMetrics>
         if (value.Step < _nextLine && value.Step < value.TotalSteps) return;
         _nextLine = value.Step + Math.Max(1, value.TotalSteps / 10);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{text}  step {value.Step}/{value.TotalSteps}  {value.Elapsed:mm\\:ss}"));
+            $"{text}  step {value.Step}/{value.TotalSteps}  {value.Elapsed:hh\\:mm\\:ss}"));
     }
 
     /// <summary>Runs <paramref name="work"/> with one progress reporter per name.</summary>
