@@ -22,7 +22,8 @@ using static TorchSharp.torch;
 // logit-normal(−2, 2), 75 % r ≠ t, adaptive p = 0.75, c = 1e-3, EMA 0.9999. --smoke trains the small preset for a
 // few steps on synthetic data written in the CIFAR-10 binary format (CIFAR-10 is not on this machine).
 var cli = new CommandLine("dotnet run -c Release --project samples/Cifar10 --",
-        "Trains unconditional MeanFlow on CIFAR-10 (binary batches) with the official configuration; writes 1-NFE sample grids and checkpoints.")
+        "Trains unconditional MeanFlow on CIFAR-10 (binary batches) with the official configuration; writes 1-NFE sample grids and checkpoints.\n" +
+        "Documentation: docs/articles/samples.md#cifar-10, docs/articles/backbones-unet.md.")
     .Option("data", "", "folder of the CIFAR-10 binary batches (data_batch_1.bin ... test_batch.bin)")
     .Option("smoke", false, "write synthetic data in the CIFAR-10 format and train the small U-Net for a few steps")
     .Option("preset", "official", "official (55.9M parameters) or small")

@@ -15,7 +15,8 @@ namespace MeanFlow.Samples.Mnist;
 internal static class ClassifierCommand
 {
     internal static CommandLine Declare() => new CommandLine("dotnet run -c Release --project samples/Mnist -- classifier",
-            "Trains the small convolutional classifier used to evaluate generated digits (class accuracy, Fréchet distance in its features).")
+            "Trains the small convolutional classifier used to evaluate generated digits (class accuracy, Fréchet distance in its features).\n" +
+            "Documentation: docs/articles/evaluation.md.")
         .Option("dataset", "mnist", "mnist or fashion-mnist")
         .Option("data", "", "folder with the IDX files (default: ../shared/data/<dataset>)")
         .Option("epochs", 3, "training epochs")

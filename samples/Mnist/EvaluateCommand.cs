@@ -24,7 +24,8 @@ namespace MeanFlow.Samples.Mnist;
 internal static class EvaluateCommand
 {
     internal static CommandLine Declare() => new CommandLine("dotnet run -c Release --project samples/Mnist -- evaluate",
-            "Evaluates a checkpoint: MeanFlow at 1 and 2 steps, flow matching at 1, 2, 10 and 50 Euler steps.")
+            "Evaluates a checkpoint: MeanFlow at 1 and 2 steps, flow matching at 1, 2, 10 and 50 Euler steps.\n" +
+            "Documentation: docs/articles/evaluation.md, docs/articles/results-mnist.md.")
         .Option("checkpoint", "", "checkpoint written by the train command (required)")
         .Option("classifier", "", "evaluation classifier (default: runs/classifier-<dataset>.bin)")
         .Option("data", "", "folder with the IDX files (default: ../shared/data/<dataset>)")

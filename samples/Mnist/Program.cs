@@ -15,6 +15,7 @@ const string usage = """
       evaluate     sample a trained model at several step counts; class accuracy and Fréchet distance in classifier features
 
     Run a command with --help for its options.
+    Documentation: docs/articles/samples.md#mnist-and-fashion-mnist; measured results: docs/articles/results-mnist.md.
     """;
 if (args.Length == 0 || args[0] is "--help" or "-h")
 {

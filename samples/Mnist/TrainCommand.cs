@@ -21,7 +21,8 @@ internal static class TrainCommand
 {
     internal static CommandLine Declare() => new CommandLine("dotnet run -c Release --project samples/Mnist -- train",
             "Trains a class-conditional MeanFlow (1-NFE) or flow-matching model on MNIST / Fashion-MNIST, writing a 1-NFE sample\n" +
-            "grid (one row per class) every --sample-every steps, checkpoints, logs (CSV, JSON lines, TensorBoard), and at the end the evaluation.")
+            "grid (one row per class) every --sample-every steps, checkpoints, logs (CSV, JSON lines, TensorBoard), and at the end the evaluation.\n" +
+            "Documentation: docs/articles/samples.md#mnist-and-fashion-mnist, docs/articles/training.md, docs/articles/results-mnist.md.")
         .Option("dataset", "mnist", "mnist or fashion-mnist")
         .Option("data", "", "folder with the IDX files (default: ../shared/data/<dataset>)")
         .Option("objective", "meanflow", "meanflow or flow-matching")

@@ -1,5 +1,6 @@
 // The README's quick start, compiled and run by CI: train a one-step MeanFlow generator on a 2-D
 // checkerboard for a few hundred steps, then sample it with a single network call.
+// Walkthrough: docs/articles/getting-started.md.
 using System;
 using MeanFlow.Data;
 using MeanFlow.Models.Mlp;

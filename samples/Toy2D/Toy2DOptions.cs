@@ -33,7 +33,8 @@ internal sealed class Toy2DOptions
 
     internal static CommandLine Declare() => new CommandLine("dotnet run -c Release --project samples/Toy2D --",
             "Trains MeanFlow (1-step) and flow matching on a 2-D distribution with the same MLP and budget, then compares\n" +
-            "held-out data, 1-NFE MeanFlow samples and flow-matching samples at 1 and 100 Euler steps (samples.png, metrics.json).")
+            "held-out data, 1-NFE MeanFlow samples and flow-matching samples at 1 and 100 Euler steps (samples.png, metrics.json).\n" +
+            "Documentation: docs/articles/samples.md#toy2d, docs/articles/meanflow-identity.md.")
         .Option("dataset", "checkerboard", "checkerboard, two-moons, eight-gaussians or spirals")
         .Option("steps", 4000, "training steps of each model")
         .Option("batch-size", 1024, "rows per step")
