@@ -43,7 +43,7 @@ internal sealed class Toy2DOptions
         .Option("time-scale", 1.0, "MLP: times are multiplied by this before the sinusoidal embedding")
         .Option("lr", 2e-3, "peak learning rate (AdamW, β = (0.9, 0.95), cosine decay)")
         .Option("warmup", 200, "learning-rate warm-up steps")
-        .Option("distinct-fraction", 0.75, "MeanFlow: fraction of rows with r ≠ t")
+        .Option("distinct-fraction", 1.0, "MeanFlow: fraction of rows with r ≠ t")
         .Option("time-distribution", "uniform", "distribution of the two time draws: uniform or logit-normal")
         .Option("time-mean", -0.4, "logit-normal time distribution: mean")
         .Option("time-std", 1.0, "logit-normal time distribution: standard deviation")
