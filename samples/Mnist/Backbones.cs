@@ -25,22 +25,13 @@ internal static class Backbones
         _ => throw new ArgumentException($"Option --backbone: expected {Names}; got '{name}'."),
     };
 
-    private static MeanFlowDiTConfig DiT(int classes, int patchSize, TimeConditioning conditioning, double? timeScale)
-    {
-        var tiny = MeanFlowDiTConfig.Tiny(classes, inputSize: 28, inChannels: 1, patchSize: patchSize, conditioning: conditioning);
-        return timeScale is { } s
-            ? new MeanFlowDiTConfig(tiny.InputSize, tiny.InChannels, tiny.PatchSize, tiny.HiddenSize, tiny.Depth, tiny.Heads, tiny.Classes,
-                tiny.Conditioning, tiny.MlpRatio, tiny.FrequencyDimension, s)
-            : tiny;
-    }
+    private static MeanFlowDiTConfig DiT(int classes, int patchSize, TimeConditioning conditioning, double? timeScale) => timeScale is { } s
+        ? MeanFlowDiTConfig.Tiny(classes, 28, 1, patchSize, conditioning, s)
+        : MeanFlowDiTConfig.Tiny(classes, 28, 1, patchSize, conditioning);
 
-    private static SongUNetOptions UNet(int classes, TimeConditioning conditioning, int channels, int blocks, double? timeScale)
-    {
-        // SongUNetOptions.Small(28, 1, ...) with the time scale exposed.
-        return new SongUNetOptions(28, 1, modelChannels: channels, channelMultipliers: new[] { 1, 2, 2 }, blocksPerResolution: blocks,
-            attentionResolutions: new[] { 7 }, dropout: 0.1, noiseMultiplier: 1, resampleFilter: new[] { 1.0, 1.0 },
-            conditioning: conditioning, classes: classes, timeScale: timeScale ?? 1.0);
-    }
+    private static SongUNetOptions UNet(int classes, TimeConditioning conditioning, int channels, int blocks, double? timeScale) => timeScale is { } s
+        ? SongUNetOptions.Small(28, 1, classes, conditioning, channels, blocks, s)
+        : SongUNetOptions.Small(28, 1, classes, conditioning, channels, blocks);
 
     internal static JsonObject Describe(string name, int classes, TimeConditioning conditioning, double? timeScale)
     {

@@ -29,11 +29,13 @@ public sealed partial class SongUNetOptions
     /// <param name="modelChannels">Base channel count C: 16, 32, 64, … (EDM's GroupNorm needs every count to split into
     /// groups of at least 4). The default is 32.</param>
     /// <param name="blocksPerResolution">Encoder blocks per level, ≥ 1. The default is 2.</param>
+    /// <param name="timeScale">Times are multiplied by this before the embedding, finite and non-zero. The default is 1.</param>
     /// <returns>The options.</returns>
     /// <exception cref="System.ArgumentOutOfRangeException">A value is out of range.</exception>
     public static SongUNetOptions Small(int resolution = 28, int channels = 1, int classes = 0,
-        TimeConditioning conditioning = TimeConditioning.TimeAndInterval, int modelChannels = 32, int blocksPerResolution = 2) =>
+        TimeConditioning conditioning = TimeConditioning.TimeAndInterval, int modelChannels = 32, int blocksPerResolution = 2,
+        double timeScale = 1.0) =>
         new(resolution, channels, modelChannels: modelChannels, channelMultipliers: new[] { 1, 2, 2 }, blocksPerResolution: blocksPerResolution,
             attentionResolutions: new[] { resolution / 4 }, dropout: 0.1, noiseMultiplier: 1,
-            resampleFilter: new[] { 1.0, 1.0 }, conditioning: conditioning, classes: classes);
+            resampleFilter: new[] { 1.0, 1.0 }, conditioning: conditioning, classes: classes, timeScale: timeScale);
 }
