@@ -50,10 +50,11 @@ public sealed class DualGelu : nn.Module<Dual, Dual>
         return new Dual(y, dy).MoveToOuter(scope);
     }
 
-    /// <summary>gelu′(x) = ½(1 + τ) + ½·x·(1 − τ²)·c·(1 + 3a·x²), τ = tanh(c·(x + a·x³)); a new tensor.</summary>
+    /// <summary>The primal: libtorch's fused GELU, tanh-approximated or exact.</summary>
     private Tensor Gelu(Tensor x) =>
         nn.functional.gelu(x, TanhApproximation ? TorchSharp.Modules.GELU.Approximate.tanh : TorchSharp.Modules.GELU.Approximate.none);
 
+    /// <summary>gelu′(x) = ½(1 + τ) + ½·x·(1 − τ²)·c·(1 + 3a·x²), τ = tanh(c·(x + a·x³)); a new tensor.</summary>
     private static Tensor TanhDerivative(Tensor x)
     {
         var x2 = x.square();
