@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Consumer check: pack MeanFlow.Core and MeanFlow.Models into a temporary folder, check the packages' contents
+# Consumer check: pack every package under src/ into a temporary folder, check the packages' contents
 # (readme, license, XML docs, buildTransitive targets, SourceLink in the symbol packages), then build and run a
 # fresh console app OUTSIDE the repository that references them with `dotnet add package` (plus TorchSharp-cpu
 # from nuget.org) and does real work through the public API (build/consumer/Program.cs). A second app that
@@ -17,10 +17,12 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/meanflow-consumer.XXXXXX")"
 version="0.1.0-ci.$(date -u +%Y%m%d%H%M%S).$$"
 cache="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
+packages=()
+for project in "$repo"/src/*/*.csproj; do packages+=("$(basename "$project" .csproj)"); done
 torchsharp_version="$(sed -n 's:.*<TorchSharpVersion>\(.*\)</TorchSharpVersion>.*:\1:p' "$repo/Directory.Packages.props")"
 
 cleanup() {
-  rm -rf "$cache/meanflow.core/$version" "$cache/meanflow.models/$version"
+  for id in "${packages[@]}"; do rm -rf "$cache/${id,,}/$version"; done
   if [[ "${KEEP:-0}" == 1 ]]; then echo "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -30,12 +32,11 @@ step() { echo; echo "== $* ($(( SECONDS ))s)"; }
 step "pack $version into $work/packages"
 # ContinuousIntegrationBuild: deterministic, path-independent (/_/) binaries, as a release build.
 pack_args=(-c Release -o "$work/packages" -p:Version="$version" -p:ContinuousIntegrationBuild=true -nologo)
-dotnet pack "$repo/src/MeanFlow.Models/MeanFlow.Models.csproj" "${pack_args[@]}"   # builds Core too
-dotnet pack "$repo/src/MeanFlow.Core/MeanFlow.Core.csproj" --no-build "${pack_args[@]}"
+for id in "${packages[@]}"; do dotnet pack "$repo/src/$id/$id.csproj" "${pack_args[@]}"; done
 
 step "package contents"
 commit="$(git -C "$repo" rev-parse HEAD 2>/dev/null || true)"
-for id in MeanFlow.Core MeanFlow.Models; do
+for id in "${packages[@]}"; do
   nupkg="$work/packages/$id.$version.nupkg"
   snupkg="$work/packages/$id.$version.snupkg"
   [[ -f "$nupkg" && -f "$snupkg" ]] || fail "$id: missing .nupkg or .snupkg"
@@ -84,8 +85,7 @@ add_package() {
   grep -E "^info : (Installed|PackageReference)" add-package.log || true
 }
 add_package TorchSharp-cpu "$torchsharp_version"
-add_package MeanFlow.Core "$version"
-add_package MeanFlow.Models "$version"
+for id in "${packages[@]}"; do add_package "$id" "$version"; done
 grep -q "$repo" obj/project.assets.json && fail "the app's restore refers to the repository"
 
 step "MeanFlow.Core's build step reaches an app that references only MeanFlow.Models"

@@ -2,7 +2,7 @@ using System;
 using System.Diagnostics;
 using System.IO;
 using MeanFlow.Data;
-using MeanFlow.Models.Classifiers;
+using MeanFlow.Evaluation;
 using Spectre.Console;
 using static TorchSharp.torch;
 

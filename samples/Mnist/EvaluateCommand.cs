@@ -7,7 +7,6 @@ using System.Text.Json.Nodes;
 using MeanFlow.Data;
 using MeanFlow.Evaluation;
 using MeanFlow.Fields;
-using MeanFlow.Models.Classifiers;
 using MeanFlow.Sampling;
 using MeanFlow.Training;
 using Spectre.Console;

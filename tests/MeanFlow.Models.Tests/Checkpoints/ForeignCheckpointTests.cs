@@ -6,9 +6,11 @@ using MeanFlow.Models.Checkpoints;
 using MeanFlow.Models.DiT;
 using MeanFlow.Models.Layers;
 using TorchSharp;
+using MeanFlow.Tests;
 using Xunit;
 using static MeanFlow.Models.Tests.DiT.DiTTestModels;
 using static MeanFlow.Models.Tests.Layers.TangentCheck;
+using static MeanFlow.Tests.TestTensors;
 using static TorchSharp.torch;
 
 namespace MeanFlow.Models.Tests.Checkpoints;
@@ -24,7 +26,7 @@ public sealed class ForeignCheckpointTests
     [Fact]
     public void HandWrittenSafetensorsLoadWithTheirValues()
     {
-        using var folder = new TemporaryFolder();
+        using var folder = new TempFolder();
         var path = folder.File("linear.safetensors");
         SafetensorsBytes.Write(path, SafetensorsBytes.Entries(
             new SafetensorsBytes.Entry("weight", "F32", new long[] { 2, 3 }, SafetensorsBytes.F32(1f, -2f, 3.5f, 0.25f, 1e-3f, -7f)),
@@ -39,7 +41,7 @@ public sealed class ForeignCheckpointTests
     [Fact]
     public void AHandWrittenSafetensorsDiTCheckpointLoadsEveryTensor()
     {
-        using var folder = new TemporaryFolder();
+        using var folder = new TempFolder();
         using var model = Create(perturbation: 0);
         var state = model.state_dict();
         var expected = new Dictionary<string, double[]>();
@@ -103,7 +105,7 @@ public sealed class ForeignCheckpointTests
     [Fact]
     public void APrefixIsStrippedFromTheKeys()
     {
-        using var folder = new TemporaryFolder();
+        using var folder = new TempFolder();
         using var model = Create(seed: 1);
         var prefixed = model.state_dict().ToDictionary(p => "module." + p.Key, p => p.Value);
         var path = folder.File("ddp.pt");

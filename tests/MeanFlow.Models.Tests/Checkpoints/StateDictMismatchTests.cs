@@ -4,9 +4,11 @@ using System.Linq;
 using MeanFlow.Models.Checkpoints;
 using MeanFlow.Models.DiT;
 using TorchSharp;
+using MeanFlow.Tests;
 using Xunit;
 using static MeanFlow.Models.Tests.DiT.DiTTestModels;
 using static MeanFlow.Models.Tests.Layers.TangentCheck;
+using static MeanFlow.Tests.TestTensors;
 using static TorchSharp.torch;
 
 namespace MeanFlow.Models.Tests.Checkpoints;
@@ -17,7 +19,7 @@ public sealed class StateDictMismatchTests
     [Fact]
     public void AWrongPresetListsTheMissingAndUnexpectedKeys()
     {
-        using var folder = new TemporaryFolder();
+        using var folder = new TempFolder();
         var path = folder.File("depth2.pt");
         using (var saved = Create(depth: 2)) StateDictFile.Save(saved, path, StateDictFormat.PyTorch);
 
@@ -38,7 +40,7 @@ public sealed class StateDictMismatchTests
     [Fact]
     public void ARenamedKeyAndAWrongShapeAreListedWithTheirShapes()
     {
-        using var folder = new TemporaryFolder();
+        using var folder = new TempFolder();
         using var model = Create();
         var state = model.state_dict();
         var entries = state.Select(p =>
@@ -68,7 +70,7 @@ public sealed class StateDictMismatchTests
     [Fact]
     public void NonStrictLoadingSkipsMissingAndUnexpectedKeysButNeverAWrongShape()
     {
-        using var folder = new TemporaryFolder();
+        using var folder = new TempFolder();
         var path = folder.File("depth2.safetensors");
         using var saved = Create(depth: 2);
         StateDictFile.Save(saved, path, StateDictFormat.Safetensors);
@@ -87,7 +89,7 @@ public sealed class StateDictMismatchTests
     [Fact]
     public void BrokenFilesRaiseClearExceptions()
     {
-        using var folder = new TemporaryFolder();
+        using var folder = new TempFolder();
         using var model = Create();
         Assert.Throws<FileNotFoundException>(() => StateDictFile.Load(model, folder.File("absent.pt")));
 

@@ -3,9 +3,11 @@ using System.Linq;
 using MeanFlow.Models.Checkpoints;
 using MeanFlow.Models.DiT;
 using TorchSharp;
+using MeanFlow.Tests;
 using Xunit;
 using static MeanFlow.Models.Tests.DiT.DiTTestModels;
 using static MeanFlow.Models.Tests.Layers.TangentCheck;
+using static MeanFlow.Tests.TestTensors;
 using static TorchSharp.torch;
 
 namespace MeanFlow.Models.Tests.Checkpoints;
@@ -18,7 +20,7 @@ public sealed class StateDictRoundTripTests
     [InlineData(StateDictFormat.Safetensors, "dit.safetensors")]
     public void SaveThenLoadIsBitExact(StateDictFormat format, string name)
     {
-        using var folder = new TemporaryFolder();
+        using var folder = new TempFolder();
         var path = folder.File(name);
         using var saved = Create(seed: 1);
         using var loaded = Create(seed: 2);
@@ -40,7 +42,7 @@ public sealed class StateDictRoundTripTests
     [Fact]
     public void TheTorchSharpFormatIsTheOneOfModuleSaveAndLoad()
     {
-        using var folder = new TemporaryFolder();
+        using var folder = new TempFolder();
         using var ours = Create(seed: 1);
         using var theirs = Create(seed: 2);
         StateDictFile.Save(ours, folder.File("ours.dat"), StateDictFormat.TorchSharp);
@@ -56,7 +58,7 @@ public sealed class StateDictRoundTripTests
     [Fact]
     public void ValuesAreConvertedToTheModulesDtype()
     {
-        using var folder = new TemporaryFolder();
+        using var folder = new TempFolder();
         using var source = Create(seed: 1);
         StateDictFile.Save(source, folder.File("f64.safetensors"), StateDictFormat.Safetensors);
         using var single = new MeanFlowDiT(Config(), new Generator(5));             // float32
@@ -68,7 +70,7 @@ public sealed class StateDictRoundTripTests
     [Fact]
     public void ReadReturnsTheFilesTensors()
     {
-        using var folder = new TemporaryFolder();
+        using var folder = new TempFolder();
         using var model = Create(seed: 1);
         StateDictFile.Save(model, folder.File("m.safetensors"), StateDictFormat.Safetensors);
         var tensors = StateDictFile.Read(folder.File("m.safetensors"));

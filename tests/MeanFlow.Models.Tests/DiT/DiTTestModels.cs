@@ -3,6 +3,7 @@ using MeanFlow.Fields;
 using MeanFlow.Models.DiT;
 using TorchSharp;
 using static MeanFlow.Models.Tests.Layers.TangentCheck;
+using static MeanFlow.Tests.TestTensors;
 using static TorchSharp.torch;
 
 namespace MeanFlow.Models.Tests.DiT;

@@ -9,6 +9,7 @@ using TorchSharp;
 using Xunit;
 using static MeanFlow.Models.Tests.DiT.DiTTestModels;
 using static MeanFlow.Models.Tests.Layers.TangentCheck;
+using static MeanFlow.Tests.TestTensors;
 using static TorchSharp.torch;
 
 namespace MeanFlow.Models.Tests.DiT;

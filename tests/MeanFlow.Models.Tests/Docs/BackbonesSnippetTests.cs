@@ -5,8 +5,10 @@ using MeanFlow.Models.Checkpoints;
 using MeanFlow.Models.DiT;
 using MeanFlow.Models.Tests.Checkpoints;
 using MeanFlow.Objectives;
+using MeanFlow.Tests;
 using Xunit;
 using static MeanFlow.Models.Tests.Layers.TangentCheck;
+using static MeanFlow.Tests.TestTensors;
 using static TorchSharp.torch;
 
 namespace MeanFlow.Models.Tests.Docs;
@@ -47,7 +49,7 @@ public sealed class BackbonesSnippetTests
     public void APyTorchCheckpointLoadsAndSavesInBothFormats()
     {
         using var scope = NewDisposeScope();
-        using var folder = new TemporaryFolder();
+        using var folder = new TempFolder();
         var stateDictFile = Fixtures.File("mfdit_tiny.pt");               // torch.save(model.state_dict(), …)
         var trainingCheckpoint = Fixtures.File("mfdit_tiny_nested.pt");   // {"model": …, "ema": halved, "step": 100}
         var ddpFile = folder.File("ddp.pt");                              // the same keys, prefixed by "module."

@@ -5,6 +5,7 @@ using MeanFlow.Objectives;
 using MeanFlow.Sampling;
 using Xunit;
 using static MeanFlow.Models.Tests.Layers.TangentCheck;
+using static MeanFlow.Tests.TestTensors;
 using static TorchSharp.torch;
 
 namespace MeanFlow.Models.Tests.Docs;

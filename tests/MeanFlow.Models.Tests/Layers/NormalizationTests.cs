@@ -4,6 +4,7 @@ using MeanFlow.Models.Layers;
 using TorchSharp;
 using Xunit;
 using static MeanFlow.Models.Tests.Layers.TangentCheck;
+using static MeanFlow.Tests.TestTensors;
 using static TorchSharp.torch;
 
 namespace MeanFlow.Models.Tests.Layers;

@@ -4,6 +4,7 @@ using System.Linq;
 using MeanFlow.Models.Layers;
 using TorchSharp;
 using Xunit;
+using static MeanFlow.Tests.TestTensors;
 using static TorchSharp.torch;
 
 namespace MeanFlow.Models.Tests.Layers;
@@ -123,17 +124,4 @@ internal static class TangentCheck
 
     internal static void GradientsAreUnchanged(nn.Module<Dual, Dual> layer, Tensor input, long k = 2) =>
         GradientsAreUnchanged(xs => layer.call(xs[0]), layer.parameters(), new[] { input }, k);
-
-    /// <summary>Same shape and bit-identical values.</summary>
-    internal static bool Identical(Tensor a, Tensor b) =>
-        a.shape.SequenceEqual(b.shape) && a.dtype == b.dtype && eq(a, b).all().item<bool>();
-
-    internal static void AssertClose(Tensor actual, Tensor expected, double tolerance, string what = "")
-    {
-        Assert.Equal(expected.shape, actual.shape);
-        using var scope = NewDisposeScope();
-        var scale = Math.Max(expected.abs().max().ToDouble(), 1e-300);
-        var error = (actual - expected).abs().max().ToDouble() / scale;
-        Assert.True(error <= tolerance, $"{what}: relative error {error:E3} exceeds {tolerance:E1}");
-    }
 }

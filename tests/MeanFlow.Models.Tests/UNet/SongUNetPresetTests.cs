@@ -5,6 +5,7 @@ using MeanFlow.Models.UNet;
 using TorchSharp;
 using Xunit;
 using static MeanFlow.Models.Tests.Layers.TangentCheck;
+using static MeanFlow.Tests.TestTensors;
 using static TorchSharp.torch;
 
 namespace MeanFlow.Models.Tests.UNet;

@@ -7,6 +7,7 @@ using MeanFlow.Models.UNet;
 using TorchSharp;
 using Xunit;
 using static MeanFlow.Models.Tests.Layers.TangentCheck;
+using static MeanFlow.Tests.TestTensors;
 using static MeanFlow.Models.Tests.UNet.UNetTestNets;
 using static TorchSharp.torch;
 

@@ -1,10 +1,10 @@
 using System;
 using System.IO;
-using MeanFlow.Models.Classifiers;
+using MeanFlow.Evaluation;
 using Xunit;
 using static TorchSharp.torch;
 
-namespace MeanFlow.Models.Tests.Classifiers;
+namespace MeanFlow.Tests.Evaluation;
 
 public class ConvClassifierTests
 {

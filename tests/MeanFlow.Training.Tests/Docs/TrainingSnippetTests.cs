@@ -3,15 +3,14 @@ using System.IO;
 using System.Linq;
 using MeanFlow.Data;
 using MeanFlow.Models.Mlp;
-using MeanFlow.Models.Tests.Checkpoints;
 using MeanFlow.Objectives;
 using MeanFlow.Sampling;
 using MeanFlow.Training;
 using Xunit;
-using static MeanFlow.Models.Tests.Layers.TangentCheck;
+using static MeanFlow.Tests.TestTensors;
 using static TorchSharp.torch;
 
-namespace MeanFlow.Models.Tests.Docs;
+namespace MeanFlow.Tests.Docs;
 
 /// <summary>The code of docs/articles/training.md (the article includes these regions), compiled and run.</summary>
 public sealed class TrainingSnippetTests
@@ -25,7 +24,7 @@ public sealed class TrainingSnippetTests
     public void AnInterruptedRunResumesFromItsCheckpointExactly()
     {
         using var testScope = NewDisposeScope();
-        using var folder = new TemporaryFolder();
+        using var folder = new TempFolder();
         var run = folder.Path;
 
         #region batch-of-step

@@ -1,10 +1,9 @@
 using System;
-using MeanFlow.Evaluation;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace MeanFlow.Models.Classifiers;
+namespace MeanFlow.Evaluation;
 
 /// <summary>
 /// A small convolutional classifier for evaluating generators of small images (MNIST, Fashion-MNIST, 28×28 grey or

@@ -8,7 +8,7 @@ using MeanFlow.Training;
 using Xunit;
 using static TorchSharp.torch;
 
-namespace MeanFlow.Models.Tests.Docs;
+namespace MeanFlow.Tests.Docs;
 
 /// <summary>The guidance article's code (docs/articles/guidance.md includes the region), compiled and run.</summary>
 public class GuidanceSnippetTests
