@@ -26,11 +26,9 @@ public sealed class OdeSampler : ISampler
     }
 
     /// <summary>The solver.</summary>
-    /// <value>The default is <see cref="EulerSolver"/>.</value>
     public IOdeSolver Solver { get; }
 
     /// <summary>The time grid.</summary>
-    /// <value>The default is 50 equal steps from 1 to 0.</value>
     public TimeGrid Grid { get; }
 
     /// <inheritdoc />
