@@ -37,7 +37,7 @@ public sealed class MeanFlowSampler : ISampler
         {
             using var scope = NewDisposeScope();
             double t = Grid.Times[i], r = Grid.Times[i + 1];
-            var u = field.AverageVelocity(z, SamplerArguments.Times(r, z), SamplerArguments.Times(t, z), labels);
+            var u = field.AverageVelocity(z, r: SamplerArguments.Times(r, z), t: SamplerArguments.Times(t, z), labels);
             var next = z - (t - r) * u;
             if (!ReferenceEquals(z, noise)) z.Dispose();
             z = next.MoveToOuterDisposeScope();
