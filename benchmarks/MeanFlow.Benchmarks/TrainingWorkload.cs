@@ -86,7 +86,7 @@ internal sealed class TrainingWorkload : IDisposable
         var noise = randn(Backbones.BatchShape, generator: generator);
         var times = new MeanFlowTimeSampler(distinctFraction: distinctFraction, exactCount: true)
             .Sample(Backbones.BatchSize, ScalarType.Float32, CPU, generator);
-        return new ObjectiveBatch(x, noise, times.T, times.R);
+        return new ObjectiveBatch(x, noise, r: times.R, t: times.T);
     }
 
     public void Dispose()
@@ -94,7 +94,7 @@ internal sealed class TrainingWorkload : IDisposable
         if (_ownsModel) _model.Dispose();
         _batch.X.Dispose();
         _batch.Noise.Dispose();
-        _batch.T.Dispose();
         _batch.R.Dispose();
+        _batch.T.Dispose();
     }
 }

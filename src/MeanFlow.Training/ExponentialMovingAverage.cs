@@ -14,7 +14,7 @@ namespace MeanFlow.Training;
 /// <see cref="Update"/> after each optimizer step and <see cref="CopyTo"/> to evaluate with the average.
 /// </summary>
 /// <remarks>
-/// With <see cref="Warmup"/> (on by default) the decay used at update n is min(β, (1 + n) / (10 + n)), so
+/// With <see cref="Warmup"/> the decay used at update n is min(β, (1 + n) / (10 + n)), so
 /// that early averages are not dominated by the random initialisation.
 /// </remarks>
 public sealed class ExponentialMovingAverage : IDisposable
@@ -43,11 +43,9 @@ public sealed class ExponentialMovingAverage : IDisposable
     }
 
     /// <summary>β, the decay.</summary>
-    /// <value>The default is 0.9999.</value>
     public double Decay { get; }
 
     /// <summary>Whether the decay ramps up as min(β, (1 + n) / (10 + n)).</summary>
-    /// <value>The default is true.</value>
     public bool Warmup { get; }
 
     /// <summary>How many updates have been applied.</summary>

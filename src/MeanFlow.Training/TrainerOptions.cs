@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using MeanFlow.Internal;
 using static TorchSharp.torch;
 
@@ -11,15 +13,14 @@ namespace MeanFlow.Training;
 /// learning-rate schedule, gradient clipping, exponential moving averages, seed and the logging, sampling and
 /// checkpoint intervals. Validated on construction; immutable.
 /// </summary>
-public sealed partial class TrainerOptions
+public sealed class TrainerOptions
 {
-    /// <summary>Creates and validates the options. Defaults are the paper's where it has one (Adam, lr 1e-4,
-    /// β = (0.9, 0.95), constant learning rate, EMA 0.9999).</summary>
+    /// <summary>Creates and validates the options. Defaults are the paper's where it has one.</summary>
     /// <param name="totalSteps">Optimizer steps of the whole run, ≥ 1.</param>
     /// <param name="optimizer">Adam or AdamW. The default is <see cref="OptimizerKind.Adam"/>.</param>
     /// <param name="learningRate">Peak learning rate, finite and &gt; 0. The default is 1e-4.</param>
     /// <param name="beta1">Adam's β1 in [0, 1). The default is 0.9.</param>
-    /// <param name="beta2">Adam's β2 in [0, 1). The default is 0.95.</param>
+    /// <param name="beta2">Adam's β2 in [0, 1). The default is 0.95 (the paper's; PyTorch's default is 0.999).</param>
     /// <param name="epsilon">Adam's ε, finite and &gt; 0. The default is 1e-8.</param>
     /// <param name="weightDecay">Weight decay ≥ 0 (L2 for Adam, decoupled for AdamW). The default is 0.</param>
     /// <param name="warmupSteps">Steps of linear warm-up, in [0, <paramref name="totalSteps"/>]. The default is 0.</param>
@@ -107,75 +108,57 @@ public sealed partial class TrainerOptions
     public long TotalSteps { get; }
 
     /// <summary>The optimizer.</summary>
-    /// <value>The default is <see cref="OptimizerKind.Adam"/>.</value>
     public OptimizerKind Optimizer { get; }
 
     /// <summary>Peak learning rate (reached at the end of the warm-up).</summary>
-    /// <value>The default is 1e-4.</value>
     public double LearningRate { get; }
 
     /// <summary>Adam's β1, the decay of the first-moment average.</summary>
-    /// <value>The default is 0.9.</value>
     public double Beta1 { get; }
 
     /// <summary>Adam's β2, the decay of the second-moment average.</summary>
-    /// <value>The default is 0.95 (the paper's; PyTorch's default is 0.999).</value>
     public double Beta2 { get; }
 
     /// <summary>Adam's ε.</summary>
-    /// <value>The default is 1e-8.</value>
     public double Epsilon { get; }
 
     /// <summary>Weight decay.</summary>
-    /// <value>The default is 0.</value>
     public double WeightDecay { get; }
 
     /// <summary>Steps of linear warm-up from <see cref="LearningRate"/>/W to <see cref="LearningRate"/>.</summary>
-    /// <value>The default is 0.</value>
     public long WarmupSteps { get; }
 
     /// <summary>Schedule after the warm-up.</summary>
-    /// <value>The default is <see cref="LearningRateDecay.Constant"/>.</value>
     public LearningRateDecay Decay { get; }
 
     /// <summary>Final learning rate of the cosine decay.</summary>
-    /// <value>The default is 0.</value>
     public double MinLearningRate { get; }
 
     /// <summary>Maximum global gradient norm, or <c>null</c> for no clipping.</summary>
-    /// <value>The default is <c>null</c>.</value>
     public double? MaxGradientNorm { get; }
 
     /// <summary>Decays of the exponential moving averages kept, one <see cref="ExponentialMovingAverage"/> each.</summary>
-    /// <value>The default is { 0.9999 }.</value>
     public IReadOnlyList<double> EmaDecays { get; }
 
     /// <summary>Whether the averages ramp their decay up (see <see cref="ExponentialMovingAverage.Warmup"/>).</summary>
-    /// <value>The default is true.</value>
     public bool EmaWarmup { get; }
 
     /// <summary>Seed of the trainer's generator.</summary>
-    /// <value>The default is 0.</value>
     public long Seed { get; }
 
     /// <summary>Device to train on, or <c>null</c> for the device of the field's parameters.</summary>
-    /// <value>The default is <c>null</c>.</value>
     public Device? Device { get; }
 
     /// <summary>Interval of metric reports, in steps.</summary>
-    /// <value>The default is 100.</value>
     public long LogEvery { get; }
 
     /// <summary>Interval of <see cref="Trainer{TField}.SampleDue"/>, in steps; 0 for never.</summary>
-    /// <value>The default is 0.</value>
     public long SampleEvery { get; }
 
     /// <summary>Interval of automatic checkpoints, in steps; 0 for never.</summary>
-    /// <value>The default is 0.</value>
     public long CheckpointEvery { get; }
 
     /// <summary>Checkpoint file of automatic checkpoints (<c>{step}</c> is replaced by the step), or <c>null</c>.</summary>
-    /// <value>The default is <c>null</c>.</value>
     public string? CheckpointPath { get; }
 
     /// <summary>The learning rate of the step with 0-based index <paramref name="step"/>: linear warm-up
@@ -191,6 +174,88 @@ public sealed partial class TrainerOptions
         if (Decay == LearningRateDecay.Constant) return LearningRate;
         var progress = (double)(step - WarmupSteps) / (TotalSteps - WarmupSteps);
         return MinLearningRate + (LearningRate - MinLearningRate) * 0.5 * (1 + Math.Cos(Math.PI * progress));
+    }
+
+    /// <summary>The options as a JSON object (camelCase names, enums as strings, the device as e.g. "cpu" or
+    /// "cuda:0"), as stored in checkpoints.</summary>
+    /// <returns>A new JSON object.</returns>
+    public JsonObject ToJson() => new()
+    {
+        ["totalSteps"] = TotalSteps,
+        ["optimizer"] = Optimizer.ToString(),
+        ["learningRate"] = LearningRate,
+        ["beta1"] = Beta1,
+        ["beta2"] = Beta2,
+        ["epsilon"] = Epsilon,
+        ["weightDecay"] = WeightDecay,
+        ["warmupSteps"] = WarmupSteps,
+        ["decay"] = Decay.ToString(),
+        ["minLearningRate"] = MinLearningRate,
+        ["maxGradientNorm"] = MaxGradientNorm,
+        ["emaDecays"] = new JsonArray(EmaDecays.Select(d => (JsonNode?)d).ToArray()),
+        ["emaWarmup"] = EmaWarmup,
+        ["seed"] = Seed,
+        ["device"] = Device?.ToString(),
+        ["logEvery"] = LogEvery,
+        ["sampleEvery"] = SampleEvery,
+        ["checkpointEvery"] = CheckpointEvery,
+        ["checkpointPath"] = CheckpointPath,
+    };
+
+    /// <summary>Reads options written by <see cref="ToJson"/>; missing members take their defaults
+    /// (<c>totalSteps</c> is required) and the result is validated like any other construction.</summary>
+    /// <param name="json">A JSON object.</param>
+    /// <returns>The options.</returns>
+    /// <exception cref="ArgumentException"><c>totalSteps</c> is missing, or a member has the wrong JSON type or an unknown enum name.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A value is outside its range.</exception>
+    public static TrainerOptions FromJson(JsonObject json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        // Re-read from text: values built in memory (an int where a long is read) then convert like parsed JSON.
+        json = JsonNode.Parse(json.ToJsonString())!.AsObject();
+        try
+        {
+            var total = json["totalSteps"]?.GetValue<long>()
+                ?? throw new ArgumentException("The options JSON has no totalSteps.", nameof(json));
+            var device = json["device"]?.GetValue<string>();
+            // A missing member takes the constructor's default, read from options built with the defaults.
+            var defaults = new TrainerOptions(total);
+            return new TrainerOptions(total,
+                optimizer: Parse(json, "optimizer", defaults.Optimizer),
+                learningRate: Value(json, "learningRate", defaults.LearningRate),
+                beta1: Value(json, "beta1", defaults.Beta1),
+                beta2: Value(json, "beta2", defaults.Beta2),
+                epsilon: Value(json, "epsilon", defaults.Epsilon),
+                weightDecay: Value(json, "weightDecay", defaults.WeightDecay),
+                warmupSteps: Value(json, "warmupSteps", defaults.WarmupSteps),
+                decay: Parse(json, "decay", defaults.Decay),
+                minLearningRate: Value(json, "minLearningRate", defaults.MinLearningRate),
+                maxGradientNorm: json["maxGradientNorm"]?.GetValue<double>(),
+                emaDecays: json["emaDecays"]?.AsArray().Select(d => d!.GetValue<double>()).ToArray(),
+                emaWarmup: Value(json, "emaWarmup", defaults.EmaWarmup),
+                seed: Value(json, "seed", defaults.Seed),
+                device: device is null ? null : new Device(device),
+                logEvery: Value(json, "logEvery", defaults.LogEvery),
+                sampleEvery: Value(json, "sampleEvery", defaults.SampleEvery),
+                checkpointEvery: Value(json, "checkpointEvery", defaults.CheckpointEvery),
+                checkpointPath: json["checkpointPath"]?.GetValue<string>());
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or JsonException)
+        {
+            throw new ArgumentException($"The options JSON is malformed: {e.Message}", nameof(json), e);
+        }
+    }
+
+    private static T Value<T>(JsonObject json, string name, T fallback) =>
+        json[name] is { } node ? node.GetValue<T>() : fallback;
+
+    private static TEnum Parse<TEnum>(JsonObject json, string name, TEnum fallback) where TEnum : struct, Enum
+    {
+        if (json[name] is not { } node) return fallback;
+        var text = node.GetValue<string>();
+        return Enum.TryParse<TEnum>(text, ignoreCase: false, out var value) && Enum.IsDefined(value)
+            ? value
+            : throw new ArgumentException($"{name} must be one of {string.Join(", ", Enum.GetNames<TEnum>())}; got \"{text}\".", nameof(json));
     }
 
     private static void Beta(double value, string name)

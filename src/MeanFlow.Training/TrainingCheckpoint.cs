@@ -3,7 +3,9 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using MeanFlow.Internal;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -16,7 +18,7 @@ namespace MeanFlow.Training;
 /// footer that proves the file is complete. Files are written to a temporary name in the same folder,
 /// flushed to disk and renamed over the target, so a crash mid-write leaves the previous checkpoint intact.
 /// </summary>
-public static partial class TrainingCheckpoint
+public static class TrainingCheckpoint
 {
     private const string Magic = "MeanFlow.NET training checkpoint";
     private const int Version = 1;
@@ -70,45 +72,122 @@ public static partial class TrainingCheckpoint
     internal static Action? FaultAfterModel { get; set; }
 
     internal static void Write(string path, JsonObject head, long step, TimeSpan elapsed, Generator generator,
-        nn.Module field, IReadOnlyList<ExponentialMovingAverage> averages, optim.Optimizer optimizer)
+        nn.Module field, IReadOnlyList<ExponentialMovingAverage> averages, optim.Optimizer optimizer) =>
+        AtomicFile.Write(path, stream =>
+        {
+            using var scope = NewDisposeScope();
+            using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+            writer.Write(Magic);
+            writer.Write(Version);
+            writer.Write(head.ToJsonString());
+            writer.Write(step);
+            writer.Write(elapsed.Ticks);
+            generator.get_state().cpu().Save(writer);
+            NamedTensors.Write(writer, NamedTensors.Of(field).ToList());
+            FaultAfterModel?.Invoke();
+            writer.Write(averages.Count);
+            foreach (var average in averages)
+            {
+                writer.Write(average.Updates);
+                NamedTensors.Write(writer, average.StateDict().Select(p => (p.Key, p.Value)).ToList());
+            }
+            ((OptimizerHelper)optimizer).save_state_dict(writer);
+            writer.Flush();
+            writer.Write(stream.Position);
+            writer.Write(FooterMagic);
+            writer.Flush();
+        });
+
+    /// <summary>Restores a trainer's state. The head is checked against the trainer before anything is changed;
+    /// a file that fails later (corrupt tensors) leaves the trainer partly loaded.</summary>
+    internal static (long Step, TimeSpan Elapsed) Read(string path, Generator generator, nn.Module field,
+        IReadOnlyList<ExponentialMovingAverage> averages, optim.Optimizer optimizer, OptimizerKind kind, long totalSteps)
     {
-        var target = Path.GetFullPath(path);
-        var folder = Path.GetDirectoryName(target)!;
-        Directory.CreateDirectory(folder);
-        var temporary = Path.Combine(folder, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
+        using var scope = NewDisposeScope();
+        using var reader = Open(path);
+        var info = new CheckpointInfo(ReadHead(reader, path));
+        if (info.AverageDecays.Count != averages.Count)
+            throw new InvalidDataException($"'{path}' holds {info.AverageDecays.Count} average(s) but the trainer keeps {averages.Count}; use the same emaDecays.");
+        if (info.Options.Optimizer != kind)
+            throw new InvalidDataException($"'{path}' was written by an {info.Options.Optimizer} run but the trainer uses {kind}.");
+
+        if (info.Step > totalSteps)
+            throw new InvalidDataException($"'{path}' is at step {info.Step}, beyond this run's totalSteps = {totalSteps}.");
+
+        var step = reader.ReadInt64();
+        var elapsed = TimeSpan.FromTicks(reader.ReadInt64());
+        var generatorState = Tensor.Load(reader);
+        var weights = NamedTensors.Read(reader);
+        var count = reader.ReadInt32();
+        var states = new List<(IReadOnlyDictionary<string, Tensor> State, long Updates)>();
+        for (var i = 0; i < count; i++)
+        {
+            var updates = reader.ReadInt64();
+            states.Add((NamedTensors.Read(reader), updates));
+        }
+        Rethrow(path, () => NamedTensors.CopyInto(field, weights));
+        for (var i = 0; i < count; i++)
+        {
+            var (state, updates) = states[i];
+            Rethrow(path, () => averages[i].LoadStateDict(state));
+            averages[i].Updates = updates;
+        }
+        Rethrow(path, () => ((OptimizerHelper)optimizer).load_state_dict(reader));
+        if (reader.BaseStream.Position != reader.BaseStream.Length - FooterBytes)
+            throw new InvalidDataException($"'{path}' has {reader.BaseStream.Length - FooterBytes - reader.BaseStream.Position} unread byte(s) before its footer; it was not written by this version or does not match the trainer.");
+        generator.set_state(generatorState);
+        return (step, elapsed);
+    }
+
+    /// <summary>Opens a checkpoint after checking that its footer is present (the file is complete).</summary>
+    private static BinaryReader Open(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
         try
         {
-            using (var scope = NewDisposeScope())
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
-            using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
-            {
-                writer.Write(Magic);
-                writer.Write(Version);
-                writer.Write(head.ToJsonString());
-                writer.Write(step);
-                writer.Write(elapsed.Ticks);
-                generator.get_state().cpu().Save(writer);
-                NamedTensors.Write(writer, NamedTensors.Of(field).ToList());
-                FaultAfterModel?.Invoke();
-                writer.Write(averages.Count);
-                foreach (var average in averages)
-                {
-                    writer.Write(average.Updates);
-                    NamedTensors.Write(writer, average.StateDict().Select(p => (p.Key, p.Value)).ToList());
-                }
-                ((OptimizerHelper)optimizer).save_state_dict(writer);
-                writer.Flush();
-                writer.Write(stream.Position);
-                writer.Write(FooterMagic);
-                writer.Flush();
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, target, overwrite: true);
+            var length = stream.Length;
+            if (length < FooterBytes) throw Incomplete(path);
+            stream.Seek(-FooterBytes, SeekOrigin.End);
+            var footer = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+            var payload = footer.ReadInt64();
+            if (footer.ReadUInt64() != FooterMagic || payload != length - FooterBytes) throw Incomplete(path);
+            stream.Seek(0, SeekOrigin.Begin);
+            return new BinaryReader(stream, Encoding.UTF8, leaveOpen: false);
         }
         catch
         {
-            try { File.Delete(temporary); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            stream.Dispose();
             throw;
+        }
+    }
+
+    private static InvalidDataException Incomplete(string path) =>
+        new($"'{path}' is not a complete MeanFlow.NET checkpoint (its footer is missing: truncated, or another format).");
+
+    private static JsonObject ReadHead(BinaryReader reader, string path)
+    {
+        try
+        {
+            if (reader.ReadString() != Magic) throw new InvalidDataException($"'{path}' is not a MeanFlow.NET checkpoint.");
+            var version = reader.ReadInt32();
+            if (version != Version)
+                throw new InvalidDataException($"'{path}' has checkpoint format version {version}; this library reads version {Version}.");
+            return JsonNode.Parse(reader.ReadString())?.AsObject() ?? throw new InvalidDataException($"'{path}' has an empty head.");
+        }
+        catch (Exception e) when (e is EndOfStreamException or JsonException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"'{path}' has a malformed head: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Turns a mismatch reported by TorchSharp or the average into an error that names the file.</summary>
+    private static void Rethrow(string path, Action load)
+    {
+        try { load(); }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or EndOfStreamException)
+        {
+            throw new InvalidDataException($"'{path}' does not match the trainer or module: {e.Message}", e);
         }
     }
 }

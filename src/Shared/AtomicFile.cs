@@ -4,14 +4,25 @@ using System.IO;
 namespace MeanFlow.Internal;
 
 /// <summary>
-/// Writes a file under a temporary name in the destination folder and renames it into place, so a reader
-/// never sees a half-written file and a crash leaves the previous version intact.
+/// Writes a file under a temporary name in the destination folder, flushes it to disk and renames it into
+/// place, so a reader never sees a half-written file and a crash leaves the previous version intact. A failed
+/// write removes its temporary file.
 /// </summary>
 internal static class AtomicFile
 {
+    /// <summary>Writes <paramref name="contents"/> to <paramref name="path"/> atomically.</summary>
     internal static void Write(string path, ReadOnlySpan<byte> contents)
     {
+        var bytes = contents.ToArray();
+        Write(path, stream => stream.Write(bytes));
+    }
+
+    /// <summary>Writes to <paramref name="path"/> atomically what <paramref name="write"/> writes to the stream it is
+    /// given (a new file opened for writing; <paramref name="write"/> must not dispose it).</summary>
+    internal static void Write(string path, Action<Stream> write)
+    {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(write);
         var full = Path.GetFullPath(path);
         var folder = Path.GetDirectoryName(full)
             ?? throw new ArgumentException($"path '{path}' has no parent folder.", nameof(path));
@@ -19,16 +30,18 @@ internal static class AtomicFile
         var temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                stream.Write(contents);
+                write(stream);
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temp, full, overwrite: true);
         }
-        finally
+        catch
         {
-            if (File.Exists(temp)) File.Delete(temp);
+            // Best effort: the original exception matters more than a temporary file that cannot be removed.
+            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
         }
     }
 }

@@ -21,6 +21,8 @@ namespace MeanFlow.Fields;
 /// Use float64: u divides a difference of O(1) terms by t − r, so its relative round-off is about
 /// ε_mach / (t − r). Rows with r = t return v exactly. The closed-form tangent is defined for rows with
 /// r ≠ t, the only rows the MeanFlow objective asks for (elsewhere the JVP is multiplied by t − r = 0).
+/// The average velocity also evaluates rows with r &gt; t (the closed form extends there, and finite
+/// differences step across r = t); <see cref="FlowMap"/>, an explicit entry point, rejects them.
 /// </remarks>
 public sealed class DiagonalGaussianField : ITangentVelocityField
 {
@@ -92,14 +94,17 @@ public sealed class DiagonalGaussianField : ITangentVelocityField
         return where(equal, velocity, numerator / safeInterval).MoveToOuterDisposeScope();
     }
 
-    /// <summary>The flow map: where the trajectory through z at time t is at time r.</summary>
+    /// <summary>The flow map: where the trajectory through z at time t is at the earlier time r.</summary>
     /// <param name="z">States at t, shape (B, D).</param>
+    /// <param name="r">Target times, shape (B,), r ≤ t.</param>
     /// <param name="t">Times of <paramref name="z"/>, shape (B,).</param>
-    /// <param name="r">Target times, shape (B,).</param>
     /// <returns>z_r, shape (B, D).</returns>
-    public Tensor FlowMap(Tensor z, Tensor t, Tensor r)
+    /// <exception cref="ArgumentException">A shape disagrees.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">r &gt; t in some row (a swapped pair); the message names the row, r and t.</exception>
+    public Tensor FlowMap(Tensor z, Tensor r, Tensor t)
     {
         Check(z, r, t);
+        Guard.StartNotAfterEnd(r, t);
         using var scope = NewDisposeScope();
         var at = Marginal(z, t);
         var ar = Marginal(z, r);

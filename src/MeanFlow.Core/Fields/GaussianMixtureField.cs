@@ -67,7 +67,6 @@ public sealed class GaussianMixtureField : IVelocityField
     public ISchedule Schedule { get; }
 
     /// <summary>RK4 steps used for the average velocity.</summary>
-    /// <value>The default is 64.</value>
     public int IntegrationSteps { get; }
 
     /// <summary>Draws data from the mixture.</summary>
@@ -120,18 +119,27 @@ public sealed class GaussianMixtureField : IVelocityField
         var zd = z.index_select(0, distinct);
         var td = t.index_select(0, distinct);
         var rd = r.index_select(0, distinct);
-        var average = (zd - FlowMap(zd, td, rd)) / (td - rd).unsqueeze(1);
+        var average = (zd - Integrate(zd, rd, td)) / (td - rd).unsqueeze(1);
         return velocity.index_copy(0, distinct, average).MoveToOuterDisposeScope();
     }
 
-    /// <summary>The flow map z_t ↦ z_r, integrated per row with <see cref="IntegrationSteps"/> RK4 steps.</summary>
+    /// <summary>The flow map z_t ↦ z_r to the earlier time r, integrated per row with <see cref="IntegrationSteps"/> RK4 steps.</summary>
     /// <param name="z">States at t, shape (B, D).</param>
-    /// <param name="t">Start times of the integration, shape (B,).</param>
-    /// <param name="r">End times, shape (B,).</param>
+    /// <param name="r">End times of the integration, shape (B,), r ≤ t.</param>
+    /// <param name="t">Start times of the integration (the times of <paramref name="z"/>), shape (B,).</param>
     /// <returns>z_r, shape (B, D).</returns>
-    public Tensor FlowMap(Tensor z, Tensor t, Tensor r)
+    /// <exception cref="ArgumentException">A shape disagrees.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">r &gt; t in some row (a swapped pair); the message names the row, r and t.</exception>
+    public Tensor FlowMap(Tensor z, Tensor r, Tensor t)
     {
         Check(z, r, t);
+        Guard.StartNotAfterEnd(r, t);
+        return Integrate(z, r, t);
+    }
+
+    /// <summary>RK4 from t to r in either direction (the average velocity also sees r &gt; t, e.g. from finite differences).</summary>
+    private Tensor Integrate(Tensor z, Tensor r, Tensor t)
+    {
         using var scope = NewDisposeScope();
         var h = (r - t) / IntegrationSteps;                               // (B,), per-row step
         var hz = h.unsqueeze(1);

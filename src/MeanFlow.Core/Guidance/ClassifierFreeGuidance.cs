@@ -53,23 +53,18 @@ public sealed class ClassifierFreeGuidance
     public long NullClass { get; }
 
     /// <summary>ω, the weight of the conditional velocity v_t in the guided target.</summary>
-    /// <value>The default is 1.0.</value>
     public double Scale { get; }
 
     /// <summary>κ, the weight of the model's own conditional velocity in the guided target.</summary>
-    /// <value>The default is 0.5.</value>
     public double Mixing { get; }
 
     /// <summary>Probability of dropping a label to ∅ during training.</summary>
-    /// <value>The default is 0.1.</value>
     public double DropProbability { get; }
 
     /// <summary>Lower end of the guidance interval in t.</summary>
-    /// <value>The default is 0.</value>
     public double IntervalStart { get; }
 
     /// <summary>Upper end of the guidance interval in t.</summary>
-    /// <value>The default is 1.</value>
     public double IntervalEnd { get; }
 
     /// <summary>The guidance scale the trained field realises, ω′ = ω / (1 − κ).</summary>

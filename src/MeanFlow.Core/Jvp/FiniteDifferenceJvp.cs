@@ -27,7 +27,6 @@ public sealed class FiniteDifferenceJvp : IJvpEngine
     }
 
     /// <summary>The step h, or <c>null</c> to choose ε_mach^(1/3) of the dtype.</summary>
-    /// <value>The default is <c>null</c>.</value>
     public double? Step { get; }
 
     /// <summary>The step used for a dtype: <see cref="Step"/> if set, else ε_mach^(1/3).</summary>

@@ -7,7 +7,7 @@ namespace MeanFlow.Losses;
 /// <summary>
 /// MeanFlow's adaptive weighting w = 1 / (‖Δ‖² + c)^p. With p = 1 − γ the weighted loss sg(w)·‖Δ‖² has
 /// the gradient of (‖Δ‖² + c)^γ / γ: p = 0 is the squared error, p = 0.5 behaves like the Pseudo-Huber
-/// loss, p = 1 (the paper's default) like a logarithmic loss, robust to rows with large errors.
+/// loss, p = 1 like a logarithmic loss, robust to rows with large errors.
 /// </summary>
 public sealed class AdaptiveLossWeighting : ILossWeighting
 {
@@ -26,20 +26,19 @@ public sealed class AdaptiveLossWeighting : ILossWeighting
 
     /// <summary>The weighting of the robust loss (‖Δ‖² + c)^γ / γ, p = 1 − γ.</summary>
     /// <param name="gamma">γ ≤ 1.</param>
-    /// <param name="constant">c &gt; 0.</param>
+    /// <param name="constant">c &gt; 0. The default is 1e-2.</param>
     /// <returns>The weighting with p = 1 − γ.</returns>
     public static AdaptiveLossWeighting FromGamma(double gamma, double constant = 1e-2) => new(1 - gamma, constant);
 
     /// <summary>p, the power of the weight.</summary>
-    /// <value>The default is 1.0.</value>
     public double Power { get; }
 
     /// <summary>c, the constant added to ‖Δ‖².</summary>
-    /// <value>The default is 1e-2.</value>
     public double Constant { get; }
 
     /// <inheritdoc />
-    public Tensor Weights(Tensor squaredError)
+    /// <remarks>The adaptive weight depends on ‖Δ‖² only; the times are not used.</remarks>
+    public Tensor Weights(Tensor squaredError, Tensor r, Tensor t)
     {
         Guard.Floating(squaredError, nameof(squaredError));
         using var scope = NewDisposeScope();

@@ -16,11 +16,10 @@ public sealed class ConstantLossWeighting : ILossWeighting
     }
 
     /// <summary>The constant weight.</summary>
-    /// <value>The default is 1.</value>
     public double Weight { get; }
 
     /// <inheritdoc />
-    public Tensor Weights(Tensor squaredError)
+    public Tensor Weights(Tensor squaredError, Tensor r, Tensor t)
     {
         Guard.Floating(squaredError, nameof(squaredError));
         return full_like(squaredError, Weight).detach();

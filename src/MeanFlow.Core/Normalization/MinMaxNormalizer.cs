@@ -27,11 +27,9 @@ public sealed class MinMaxNormalizer : INormalizer
     }
 
     /// <summary>The data value sent to −1.</summary>
-    /// <value>The default is 0.</value>
     public double Min { get; }
 
     /// <summary>The data value sent to +1.</summary>
-    /// <value>The default is 1.</value>
     public double Max { get; }
 
     /// <inheritdoc />

@@ -10,14 +10,14 @@ namespace MeanFlow.Objectives;
 /// </summary>
 internal sealed class DistinctRowsFirst
 {
-    private DistinctRowsFirst(Tensor x, Tensor noise, Tensor t, Tensor r, Tensor? labels, Tensor? dropMask, long distinctCount,
+    private DistinctRowsFirst(Tensor x, Tensor noise, Tensor r, Tensor t, Tensor? labels, Tensor? dropMask, long distinctCount,
         Tensor? order = null)
     {
         _order = order;
         X = x;
         Noise = noise;
-        T = t;
         R = r;
+        T = t;
         Labels = labels;
         DropMask = dropMask;
         DistinctCount = distinctCount;
@@ -27,8 +27,8 @@ internal sealed class DistinctRowsFirst
 
     internal Tensor X { get; }
     internal Tensor Noise { get; }
-    internal Tensor T { get; }
     internal Tensor R { get; }
+    internal Tensor T { get; }
     internal Tensor? Labels { get; }
     internal Tensor? DropMask { get; }
     internal long DistinctCount { get; }
@@ -40,12 +40,12 @@ internal sealed class DistinctRowsFirst
         var b = batch.Rows;
         // Already ordered (including all-equal and all-distinct batches): no copies.
         if (k == 0 || k == b || distinct.narrow(0, 0, k).all().item<bool>())
-            return new DistinctRowsFirst(batch.X, batch.Noise, batch.T, batch.R, batch.Labels, batch.DropMask, k);
+            return new DistinctRowsFirst(batch.X, batch.Noise, batch.R, batch.T, batch.Labels, batch.DropMask, k);
 
         var order = cat(new[] { distinct.nonzero(), distinct.logical_not().nonzero() }).squeeze(1);
         return new DistinctRowsFirst(
             batch.X.index_select(0, order), batch.Noise.index_select(0, order),
-            batch.T.index_select(0, order), batch.R.index_select(0, order),
+            batch.R.index_select(0, order), batch.T.index_select(0, order),
             batch.Labels?.index_select(0, order), batch.DropMask?.index_select(0, order), k, order);
     }
 

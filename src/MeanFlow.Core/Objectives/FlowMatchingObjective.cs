@@ -18,13 +18,13 @@ public sealed class FlowMatchingObjective : IObjective
     private readonly MeanFlowObjective _objective;
 
     /// <summary>Creates the objective.</summary>
-    /// <param name="path">Path; <c>null</c> for the linear path.</param>
-    /// <param name="timeDistribution">Distribution of t; <c>null</c> for logit-normal(−0.4, 1.0), MeanFlow's default.</param>
+    /// <param name="path">Path giving z_t and v_t; <c>null</c> for <see cref="AffinePath.Linear"/>.</param>
+    /// <param name="timeDistribution">Distribution of t; <c>null</c> for <see cref="LogitNormalTimeDistribution"/> with its defaults (MeanFlow's).</param>
     /// <param name="weighting">Loss weighting; <c>null</c> for constant weights (the usual squared error).</param>
     /// <param name="normalizer">Data normalizer; <c>null</c> for the identity.</param>
     /// <param name="guidance">Classifier-free guidance trained into the velocity, or <c>null</c>.</param>
     public FlowMatchingObjective(
-        AffinePath? path = null,
+        IProbabilityPath? path = null,
         ITimeDistribution? timeDistribution = null,
         ILossWeighting? weighting = null,
         INormalizer? normalizer = null,

@@ -16,7 +16,7 @@ namespace MeanFlow.Objectives;
 /// u_tgt = ṽ_t − (t − r)·(ṽ_t·∂_z u_θ + ∂_t u_θ), with loss mean_rows(sg(w)·‖u_θ − sg(u_tgt)‖²).
 /// </summary>
 /// <remarks>
-/// <para>Composed of an <see cref="AffinePath"/> (z_t and v_t), an <see cref="ITimeSampler"/> (r, t), an
+/// <para>Composed of an <see cref="IProbabilityPath"/> (z_t and v_t), an <see cref="ITimeSampler"/> (r, t), an
 /// <see cref="ILossWeighting"/> (w), an <see cref="IJvpEngine"/> (the total derivative), an <see cref="INormalizer"/>
 /// (data to model space) and optional <see cref="ClassifierFreeGuidance"/> (ṽ_t). Defaults are the paper's.</para>
 /// <para>Only rows with r ≠ t need the JVP (elsewhere t − r = 0 and u_tgt = ṽ_t). The batch is reordered so that
@@ -25,14 +25,14 @@ namespace MeanFlow.Objectives;
 public sealed class MeanFlowObjective : IObjective
 {
     /// <summary>Creates the objective; every component is optional and defaults to the paper's choice.</summary>
-    /// <param name="path">Path z_t = a_t·x + b_t·ε; <c>null</c> for the linear path.</param>
-    /// <param name="timeSampler">(r, t) sampler; <c>null</c> for logit-normal(−0.4, 1.0) with 25 % of rows r ≠ t.</param>
-    /// <param name="weighting">Loss weighting; <c>null</c> for adaptive p = 1, c = 1e-2.</param>
+    /// <param name="path">Path giving z_t and v_t; <c>null</c> for <see cref="AffinePath.Linear"/>.</param>
+    /// <param name="timeSampler">(r, t) sampler; <c>null</c> for <see cref="MeanFlowTimeSampler"/> with its defaults.</param>
+    /// <param name="weighting">Loss weighting; <c>null</c> for <see cref="AdaptiveLossWeighting"/> with its defaults.</param>
     /// <param name="jvp">JVP engine; <c>null</c> for <see cref="AutomaticJvp"/> (forward mode when the field supports it).</param>
     /// <param name="normalizer">Data normalizer; <c>null</c> for the identity.</param>
     /// <param name="guidance">Classifier-free guidance; <c>null</c> for none (labels are then passed through unchanged).</param>
     public MeanFlowObjective(
-        AffinePath? path = null,
+        IProbabilityPath? path = null,
         ITimeSampler? timeSampler = null,
         ILossWeighting? weighting = null,
         IJvpEngine? jvp = null,
@@ -49,27 +49,21 @@ public sealed class MeanFlowObjective : IObjective
     }
 
     /// <summary>The probability path.</summary>
-    /// <value>The default is <see cref="AffinePath.Linear"/>.</value>
-    public AffinePath Path { get; }
+    public IProbabilityPath Path { get; }
 
     /// <summary>The (r, t) sampler.</summary>
-    /// <value>The default is <see cref="MeanFlowTimeSampler"/> with its defaults.</value>
     public ITimeSampler TimeSampler { get; }
 
     /// <summary>The loss weighting.</summary>
-    /// <value>The default is <see cref="AdaptiveLossWeighting"/> with p = 1, c = 1e-2.</value>
     public ILossWeighting Weighting { get; }
 
     /// <summary>The JVP engine.</summary>
-    /// <value>The default is <see cref="AutomaticJvp"/>.</value>
     public IJvpEngine Jvp { get; }
 
     /// <summary>The data normalizer.</summary>
-    /// <value>The default is <see cref="IdentityNormalizer"/>.</value>
     public INormalizer Normalizer { get; }
 
     /// <summary>Classifier-free guidance, or <c>null</c>.</summary>
-    /// <value>The default is <c>null</c>.</value>
     public ClassifierFreeGuidance? Guidance { get; }
 
     /// <inheritdoc />
@@ -87,7 +81,7 @@ public sealed class MeanFlowObjective : IObjective
         var noise = RandomDraw.Normal(x.shape, x.dtype, x.device, generator);
         var times = TimeSampler.Sample(b, x.dtype, x.device, generator);
         var drop = labels is not null && Guidance is not null ? Guidance.DrawDropMask(b, x.device, generator) : null;
-        return new ObjectiveBatch(x, noise, times.T, times.R, labels, drop);
+        return new ObjectiveBatch(x, noise, r: times.R, t: times.T, labels, drop);
     }
 
     /// <inheritdoc />
@@ -104,6 +98,7 @@ public sealed class MeanFlowObjective : IObjective
         var rows = DistinctRowsFirst.Of(batch);
         var x = Normalizer.Normalize(rows.X);
         var sample = Path.Sample(x, rows.Noise, rows.T);
+        CheckPathSample(sample, x);
         var labels = rows.LabelsAfterDrop(Guidance);
         var velocity = GuidedVelocity(field, sample, rows, labels);
 
@@ -122,11 +117,21 @@ public sealed class MeanFlowObjective : IObjective
 
         var error = jvp.Value - target;
         var squaredError = TensorRows.SquaredNorm(error);
-        var weights = Weighting.Weights(squaredError.detach());
+        var weights = Weighting.Weights(squaredError.detach(), rows.R, rows.T);
         var loss = (weights * squaredError).mean();
         using var noGrad = no_grad();
         return new ObjectiveOutput(loss, error.detach().square().mean(), weights.mean(), k,
             rows.Restore(jvp.Value.detach()), rows.Restore(target)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>A user's path must return z_t and v_t shaped like the data (a shape check: no host synchronisation).</summary>
+    private void CheckPathSample(PathSample sample, Tensor x)
+    {
+        if (sample is null)
+            throw new InvalidOperationException($"{Path.GetType().Name}.Sample returned null.");
+        if (!sample.Z.shape.AsSpan().SequenceEqual(x.shape) || !sample.Velocity.shape.AsSpan().SequenceEqual(x.shape))
+            throw new InvalidOperationException(
+                $"{Path.GetType().Name}.Sample must return z_t and v_t of the data's shape {Guard.Shape(x)}; got {Guard.Shape(sample.Z)} and {Guard.Shape(sample.Velocity)}.");
     }
 
     /// <summary>ṽ_t: v_t, or the guided mixture on rows inside the guidance interval whose label was kept.</summary>

@@ -8,7 +8,7 @@ namespace MeanFlow.Paths;
 /// The affine probability path z_t = a_t·x + b_t·ε from data (t = 0) to noise (t = 1), for a schedule
 /// (a_t, b_t). Its conditional velocity v_t = a'_t·x + b'_t·ε is the regression target of flow matching.
 /// </summary>
-public sealed class AffinePath
+public sealed class AffinePath : IProbabilityPath
 {
     /// <summary>Creates the path of a schedule.</summary>
     /// <param name="schedule">The schedule; <c>null</c> for <see cref="LinearSchedule"/>.</param>
@@ -23,11 +23,7 @@ public sealed class AffinePath
     /// <summary>The schedule (a_t, b_t).</summary>
     public ISchedule Schedule { get; }
 
-    /// <summary>Samples z_t and v_t for data, noise and times.</summary>
-    /// <param name="x">Data, shape (B, ...).</param>
-    /// <param name="noise">Noise ε, shape of <paramref name="x"/>.</param>
-    /// <param name="t">Times, shape (B,).</param>
-    /// <returns>z_t and v_t, each of the shape of <paramref name="x"/>.</returns>
+    /// <inheritdoc />
     public PathSample Sample(Tensor x, Tensor noise, Tensor t)
     {
         Guard.Floating(x, nameof(x), minDims: 1);

@@ -10,12 +10,12 @@ public sealed class HeunSolver : IOdeSolver
     public int EvaluationsPerStep => 2;
 
     /// <inheritdoc />
-    public Tensor Step(IVelocityField field, Tensor z, double t, double next, Tensor? labels)
+    public Tensor Step(IVelocityField field, Tensor z, double r, double t, Tensor? labels)
     {
-        var h = next - t;
+        var h = r - t;
         var v1 = field.InstantaneousVelocity(z, SamplerArguments.Times(t, z), labels);
         var predicted = z + h * v1;
-        var v2 = field.InstantaneousVelocity(predicted, SamplerArguments.Times(next, z), labels);
+        var v2 = field.InstantaneousVelocity(predicted, SamplerArguments.Times(r, z), labels);
         return z + (h / 2) * (v1 + v2);
     }
 }

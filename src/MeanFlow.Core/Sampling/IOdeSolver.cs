@@ -9,12 +9,12 @@ public interface IOdeSolver
     /// <summary>Velocity evaluations per step.</summary>
     int EvaluationsPerStep { get; }
 
-    /// <summary>Advances z from time <paramref name="t"/> to <paramref name="next"/>.</summary>
+    /// <summary>Advances z from time <paramref name="t"/> to time <paramref name="r"/> (towards the data when sampling, r &lt; t).</summary>
     /// <param name="field">The field; only its instantaneous velocity is used.</param>
     /// <param name="z">State at <paramref name="t"/>, shape (B, ...).</param>
-    /// <param name="t">Current time.</param>
-    /// <param name="next">Next time (smaller when sampling).</param>
+    /// <param name="r">Time the step ends at.</param>
+    /// <param name="t">Current time, that of <paramref name="z"/>.</param>
     /// <param name="labels">Labels, int64 (B,), or <c>null</c>.</param>
-    /// <returns>The state at <paramref name="next"/>.</returns>
-    Tensor Step(IVelocityField field, Tensor z, double t, double next, Tensor? labels);
+    /// <returns>The state at <paramref name="r"/>.</returns>
+    Tensor Step(IVelocityField field, Tensor z, double r, double t, Tensor? labels);
 }

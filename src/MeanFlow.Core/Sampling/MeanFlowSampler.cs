@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace MeanFlow.Sampling;
 
 /// <summary>
-/// MeanFlow's sampler: z_r = z_t − (t − r)·u(z_t, r, t) over a time grid. With the default single step,
+/// MeanFlow's sampler: z_r = z_t − (t − r)·u(z_t, r, t) over a time grid. With a single step,
 /// a sample is x = ε − u(ε, 0, 1): one network evaluation.
 /// </summary>
 public sealed class MeanFlowSampler : ISampler
@@ -22,7 +22,6 @@ public sealed class MeanFlowSampler : ISampler
     }
 
     /// <summary>The time grid.</summary>
-    /// <value>The default is [1, 0].</value>
     public TimeGrid Grid { get; }
 
     /// <inheritdoc />
@@ -38,7 +37,7 @@ public sealed class MeanFlowSampler : ISampler
         {
             using var scope = NewDisposeScope();
             double t = Grid.Times[i], r = Grid.Times[i + 1];
-            var u = field.AverageVelocity(z, SamplerArguments.Times(r, z), SamplerArguments.Times(t, z), labels);
+            var u = field.AverageVelocity(z, r: SamplerArguments.Times(r, z), t: SamplerArguments.Times(t, z), labels);
             var next = z - (t - r) * u;
             if (!ReferenceEquals(z, noise)) z.Dispose();
             z = next.MoveToOuterDisposeScope();

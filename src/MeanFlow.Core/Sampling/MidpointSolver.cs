@@ -10,9 +10,9 @@ public sealed class MidpointSolver : IOdeSolver
     public int EvaluationsPerStep => 2;
 
     /// <inheritdoc />
-    public Tensor Step(IVelocityField field, Tensor z, double t, double next, Tensor? labels)
+    public Tensor Step(IVelocityField field, Tensor z, double r, double t, Tensor? labels)
     {
-        var h = next - t;
+        var h = r - t;
         var v1 = field.InstantaneousVelocity(z, SamplerArguments.Times(t, z), labels);
         var middle = z + (h / 2) * v1;
         var v2 = field.InstantaneousVelocity(middle, SamplerArguments.Times(t + h / 2, z), labels);

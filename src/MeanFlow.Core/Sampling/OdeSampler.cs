@@ -26,11 +26,9 @@ public sealed class OdeSampler : ISampler
     }
 
     /// <summary>The solver.</summary>
-    /// <value>The default is <see cref="EulerSolver"/>.</value>
     public IOdeSolver Solver { get; }
 
     /// <summary>The time grid.</summary>
-    /// <value>The default is 50 equal steps from 1 to 0.</value>
     public TimeGrid Grid { get; }
 
     /// <inheritdoc />
@@ -45,7 +43,7 @@ public sealed class OdeSampler : ISampler
         for (var i = 0; i < Grid.Steps; i++)
         {
             using var scope = NewDisposeScope();
-            var next = Solver.Step(field, z, Grid.Times[i], Grid.Times[i + 1], labels);
+            var next = Solver.Step(field, z, r: Grid.Times[i + 1], t: Grid.Times[i], labels);
             if (!ReferenceEquals(z, noise)) z.Dispose();
             z = next.MoveToOuterDisposeScope();
         }

@@ -10,13 +10,13 @@ public sealed class RungeKutta4Solver : IOdeSolver
     public int EvaluationsPerStep => 4;
 
     /// <inheritdoc />
-    public Tensor Step(IVelocityField field, Tensor z, double t, double next, Tensor? labels)
+    public Tensor Step(IVelocityField field, Tensor z, double r, double t, Tensor? labels)
     {
-        var h = next - t;
+        var h = r - t;
         var k1 = field.InstantaneousVelocity(z, SamplerArguments.Times(t, z), labels);
         var k2 = field.InstantaneousVelocity(z + (h / 2) * k1, SamplerArguments.Times(t + h / 2, z), labels);
         var k3 = field.InstantaneousVelocity(z + (h / 2) * k2, SamplerArguments.Times(t + h / 2, z), labels);
-        var k4 = field.InstantaneousVelocity(z + h * k3, SamplerArguments.Times(next, z), labels);
+        var k4 = field.InstantaneousVelocity(z + h * k3, SamplerArguments.Times(r, z), labels);
         return z + (h / 6) * (k1 + 2 * k2 + 2 * k3 + k4);
     }
 }

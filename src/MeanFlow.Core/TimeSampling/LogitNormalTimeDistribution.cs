@@ -5,8 +5,8 @@ using static TorchSharp.torch;
 namespace MeanFlow.TimeSampling;
 
 /// <summary>
-/// The logit-normal distribution: t = sigmoid(μ + σ·n), n ~ N(0, 1). MeanFlow's ImageNet default is
-/// μ = −0.4, σ = 1.0; the official CIFAR-10 configuration uses μ = −2.0, σ = 2.0.
+/// The logit-normal distribution: t = sigmoid(μ + σ·n), n ~ N(0, 1). The defaults are MeanFlow's ImageNet
+/// setting; the official CIFAR-10 configuration uses μ = −2.0, σ = 2.0.
 /// </summary>
 public sealed class LogitNormalTimeDistribution : ITimeDistribution
 {
@@ -23,11 +23,9 @@ public sealed class LogitNormalTimeDistribution : ITimeDistribution
     }
 
     /// <summary>μ, the mean of the normal before the sigmoid.</summary>
-    /// <value>The default is −0.4.</value>
     public double Mean { get; }
 
     /// <summary>σ, the standard deviation of the normal before the sigmoid.</summary>
-    /// <value>The default is 1.0.</value>
     public double Std { get; }
 
     /// <inheritdoc />

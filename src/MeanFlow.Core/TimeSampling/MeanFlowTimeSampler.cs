@@ -10,14 +10,13 @@ namespace MeanFlow.TimeSampling;
 /// rows (those rows train the instantaneous velocity, as in flow matching).
 /// </summary>
 /// <remarks>
-/// The paper's ImageNet default draws both times from logit-normal(−0.4, 1.0) and keeps r ≠ t on 25 % of
-/// the rows; the official CIFAR-10 code uses 75 %. Distinct distributions for the two draws follow the
+/// The defaults are the paper's ImageNet setting; the official CIFAR-10 code keeps r ≠ t on 75 % of the rows. Distinct distributions for the two draws follow the
 /// official PyTorch code (its P_mean_t / P_mean_r options).
 /// </remarks>
 public sealed class MeanFlowTimeSampler : ITimeSampler
 {
     /// <summary>Creates the sampler.</summary>
-    /// <param name="distribution">Distribution of the first draw; <c>null</c> for logit-normal(−0.4, 1.0).</param>
+    /// <param name="distribution">Distribution of the first draw; <c>null</c> for <see cref="LogitNormalTimeDistribution"/> with its defaults.</param>
     /// <param name="distinctFraction">Fraction of rows with r ≠ t, in [0, 1]. The default is 0.25.</param>
     /// <param name="secondDistribution">Distribution of the second draw; <c>null</c> for the same as the first.</param>
     /// <param name="exactCount">When true, exactly round(fraction·B) rows get r ≠ t (chosen at random);
@@ -37,19 +36,15 @@ public sealed class MeanFlowTimeSampler : ITimeSampler
     }
 
     /// <summary>Distribution of the first of the two draws.</summary>
-    /// <value>The default is logit-normal(−0.4, 1.0).</value>
     public ITimeDistribution Distribution { get; }
 
     /// <summary>Distribution of the second draw.</summary>
-    /// <value>The default is <see cref="Distribution"/>.</value>
     public ITimeDistribution SecondDistribution { get; }
 
     /// <summary>Fraction of rows with r ≠ t (the paper's "ratio of r ≠ t").</summary>
-    /// <value>The default is 0.25.</value>
     public double DistinctFraction { get; }
 
     /// <summary>Whether the number of rows with r ≠ t is exactly round(fraction·B).</summary>
-    /// <value>The default is <c>false</c> (independent per row).</value>
     public bool ExactCount { get; }
 
     /// <inheritdoc />
@@ -65,7 +60,7 @@ public sealed class MeanFlowTimeSampler : ITimeSampler
         var r = minimum(first, second);
         var distinct = DistinctRows(batchSize, device, generator);
         r = where(distinct, r, t);
-        return new TimeSample(t.MoveToOuterDisposeScope(), r.MoveToOuterDisposeScope());
+        return new TimeSample(r: r.MoveToOuterDisposeScope(), t: t.MoveToOuterDisposeScope());
     }
 
     private Tensor DistinctRows(long batchSize, Device device, Generator? generator)

@@ -3,28 +3,28 @@ using static TorchSharp.torch;
 
 namespace MeanFlow.TimeSampling;
 
-/// <summary>Times for one batch: t (end, the noisier time) and r (start), r ≤ t.</summary>
+/// <summary>Times for one batch: r (start) and t (end, the noisier time), r ≤ t.</summary>
 public sealed class TimeSample : IDisposable
 {
     /// <summary>Creates the pair.</summary>
+    /// <param name="r">Start times, shape (B,), r ≤ t.</param>
     /// <param name="t">End times, shape (B,).</param>
-    /// <param name="r">Start times, shape (B,).</param>
-    public TimeSample(Tensor t, Tensor r)
+    public TimeSample(Tensor r, Tensor t)
     {
-        T = t ?? throw new ArgumentNullException(nameof(t));
         R = r ?? throw new ArgumentNullException(nameof(r));
+        T = t ?? throw new ArgumentNullException(nameof(t));
     }
-
-    /// <summary>End times t, shape (B,).</summary>
-    public Tensor T { get; }
 
     /// <summary>Start times r, shape (B,), r ≤ t.</summary>
     public Tensor R { get; }
 
+    /// <summary>End times t, shape (B,).</summary>
+    public Tensor T { get; }
+
     /// <summary>Disposes both tensors.</summary>
     public void Dispose()
     {
-        T.Dispose();
         R.Dispose();
+        T.Dispose();
     }
 }

@@ -36,6 +36,31 @@ public class ArticleSnippetTests
     }
 
     [Fact]
+    public void ArgumentsFollowTheOrderOfTheAverageVelocity()
+    {
+        using var scope = NewDisposeScope();
+        var g = new Generator(4);
+        var field = new DiagonalGaussianField(new[] { 1.5, -2.0 }, new[] { 0.5, 2.0 });
+        var x = field.SampleData(4, generator: g);
+        var noise = randn(new long[] { 4, 2 }, dtype: float64, generator: g);
+        var z = randn(new long[] { 4, 2 }, dtype: float64, generator: g);
+        var t = tensor(new[] { 1.0, 0.8, 0.5, 0.3 }, dtype: float64);
+        var r = tensor(new[] { 0.0, 0.8, 0.1, 0.2 }, dtype: float64);
+        #region argument-order
+        // u(z, r, t): the state, then the start time r, then the end time t (r ≤ t), then the labels
+        var u = field.AverageVelocity(z, r: r, t: t);
+        // the same order everywhere: data and noise, then r, then t
+        var batch = new ObjectiveBatch(x, noise, r: r, t: t);
+        // a swapped pair is refused where times are validated: r > t throws, naming the row, r and t
+        #endregion
+        var swapped = Assert.Throws<System.ArgumentOutOfRangeException>(() => new ObjectiveBatch(x, noise, r: t, t: r));
+        Assert.Contains("row 0 has r = 1 > t = 0", swapped.Message, System.StringComparison.Ordinal);
+        TestTensors.AssertClose(u.narrow(0, 1, 1), field.InstantaneousVelocity(z.narrow(0, 1, 1), t.narrow(0, 1, 1)), 1e-15, "r = t row");
+        Assert.Same(r, batch.R);
+        Assert.Same(t, batch.T);
+    }
+
+    [Fact]
     public void MeanFlowIdentityHoldsForGaussianField()
     {
         using var scope = NewDisposeScope();
@@ -48,7 +73,7 @@ public class ArticleSnippetTests
 
         // du/dt along the trajectory: the JVP of u(z, r, t) with tangent (v, 0, 1).
         var v = field.InstantaneousVelocity(z, t);
-        var jvp = new ForwardModeJvp().Compute(field, z, r, t, null, InputTangent.AlongTrajectory(v));
+        var jvp = new ForwardModeJvp().Compute(field, z, r: r, t: t, labels: null, InputTangent.AlongTrajectory(v));
 
         // The MeanFlow identity: u(z, r, t) + (t − r)·du/dt = v(z, t).
         var lhs = jvp.Value + (t - r).unsqueeze(1) * jvp.Tangent;
@@ -79,7 +104,7 @@ public class ArticleSnippetTests
             // central differences: approximate, a float64 cross-check
             new FiniteDifferenceJvp(),
         };
-        var tangents = engines.Select(e => e.Compute(field, z, r, t, null, tangent).Tangent).ToArray();
+        var tangents = engines.Select(e => e.Compute(field, z, r: r, t: t, labels: null, tangent).Tangent).ToArray();
         #endregion
         TestTensors.AssertClose(tangents[1], tangents[0], 1e-9, "double backward");
         TestTensors.AssertClose(tangents[2], tangents[0], 1e-6, "finite differences");

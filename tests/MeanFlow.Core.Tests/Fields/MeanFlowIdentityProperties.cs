@@ -67,7 +67,7 @@ public class MeanFlowIdentityProperties
         // z at t = 0.02 from the closed-form flow map vs 400 RK4 steps of v. (At t = 0 the velocity of a
         // coordinate with s = 0 is singular, so the integration stops short of it.)
         const double end = 0.02;
-        var exact = c.Field.FlowMap(c.Z, ones(8, dtype: float64), full(8, end, dtype: float64));
+        var exact = c.Field.FlowMap(c.Z, r: full(8, end, dtype: float64), t: ones(8, dtype: float64));
         var grid = new TimeGrid(System.Linq.Enumerable.Range(0, 401).Select(i => 1 - (1 - end) * i / 400.0));
         var integrated = new OdeSampler(new RungeKutta4Solver(), grid).Sample(c.Field, c.Z);
         TestTensors.AssertClose(integrated, exact, 1e-8, "flow map vs RK4");

@@ -21,7 +21,7 @@ public class GuidanceObjectiveTests
         var r = where(rand(rows, dtype: float64, generator: g) < 0.5, t, t * rand(rows, dtype: float64, generator: g));
         var labels = randint(0, Classes - 1, new[] { rows }, generator: g);
         var drop = rand(rows, dtype: float64, generator: g) < 0.25;
-        return (field, new ObjectiveBatch(x, noise, t, r, labels, drop));
+        return (field, new ObjectiveBatch(x, noise, r: r, t: t, labels, drop));
     }
 
     [Fact]
@@ -31,7 +31,7 @@ public class GuidanceObjectiveTests
         var (field, batch) = Case(1);
         var guided = new MeanFlowObjective(guidance: new ClassifierFreeGuidance(nullClass: 2, scale: 1.0, mixing: 0.0)).Compute(field, batch);
         var droppedLabels = where(batch.DropMask!, full_like(batch.Labels!, 2), batch.Labels!);
-        var plain = new MeanFlowObjective().Compute(field, new ObjectiveBatch(batch.X, batch.Noise, batch.T, batch.R, droppedLabels));
+        var plain = new MeanFlowObjective().Compute(field, new ObjectiveBatch(batch.X, batch.Noise, r: batch.R, t: batch.T, droppedLabels));
         Assert.Equal(plain.Loss.item<double>(), guided.Loss.item<double>(), 1e-14);
         TestTensors.AssertClose(guided.Target, plain.Target, 1e-14, "targets");
     }
@@ -56,7 +56,7 @@ public class GuidanceObjectiveTests
         TestTensors.AssertClose(output.Target, expected, 1e-10, "guided targets");
 
         // Outside the interval (and on dropped rows) the target is the unguided one.
-        var unguided = new MeanFlowObjective().Compute(field, new ObjectiveBatch(batch.X, batch.Noise, batch.T, batch.R, labels));
+        var unguided = new MeanFlowObjective().Compute(field, new ObjectiveBatch(batch.X, batch.Noise, r: batch.R, t: batch.T, labels));
         var outside = inside.logical_not().squeeze(1).nonzero().squeeze(1);
         Assert.True(outside.shape[0] > 0 && outside.shape[0] < 40);
         TestTensors.AssertClose(output.Target.index_select(0, outside), unguided.Target.index_select(0, outside), 1e-14, "outside");

@@ -18,7 +18,7 @@ public class MeanFlowObjectiveTests
         var t = rand(rows, dtype: float64, generator: g) * 0.9 + 0.1;
         var r = t * rand(rows, dtype: float64, generator: g);
         r = where(rand(rows, dtype: float64, generator: g) < 0.5, t, r);   // r = t on about half the rows, interleaved
-        return new ObjectiveBatch(x, noise, t, r);
+        return new ObjectiveBatch(x, noise, r: r, t: t);
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public class MeanFlowObjectiveTests
         var t = rand(64, dtype: float64, generator: g) * 0.95 + 0.05;
         var r = t * rand(64, dtype: float64, generator: g) * 0.9;
         var objective = new MeanFlowObjective(path: new AffinePath(schedule), weighting: new ConstantLossWeighting());
-        var loss = objective.Compute(field, new ObjectiveBatch(x, noise, t, r)).Loss.item<double>();
+        var loss = objective.Compute(field, new ObjectiveBatch(x, noise, r: r, t: t)).Loss.item<double>();
         Assert.True(loss <= 1e-12, $"loss {loss:E3}");
     }
 
@@ -100,7 +100,7 @@ public class MeanFlowObjectiveTests
         var posteriorStd = (sT.square() * b * b / variance).sqrt();
         var x = posteriorMean + posteriorStd * randn(new[] { n, 2L }, dtype: float64, generator: g);
         var noise = (z - a * x) / b;
-        var batch = new ObjectiveBatch(x, noise, full(n, t, dtype: float64), full(n, r, dtype: float64));
+        var batch = new ObjectiveBatch(x, noise, r: full(n, r, dtype: float64), t: full(n, t, dtype: float64));
         var output = new MeanFlowObjective(path: new AffinePath(schedule)).Compute(field, batch);
 
         var mean = output.Target.mean(new long[] { 0 });

@@ -56,7 +56,7 @@ public class SamplerTests
         using var scope = NewDisposeScope();
         var noise = randn(new long[] { 8, 2 }, dtype: float64, generator: new Generator(2));
         var sample = new MeanFlowSampler(new TimeGrid(new[] { 1.0, 0.6, 0.25, 0.0 })).Sample(Field, noise);
-        var exact = Field.FlowMap(noise, ones(8, dtype: float64), zeros(8, dtype: float64));
+        var exact = Field.FlowMap(noise, r: zeros(8, dtype: float64), t: ones(8, dtype: float64));
         TestTensors.AssertClose(sample, exact, 1e-12, "three-step MeanFlow sample");
     }
 

@@ -25,43 +25,64 @@ public class BadInputTests
 
     [Fact]
     public void WrongNoiseShape() =>
-        Throws<ArgumentException>(() => new ObjectiveBatch(zeros(4, 2), zeros(4, 3), zeros(4), zeros(4)), "noise", "[4, 2]", "[4, 3]");
+        Throws<ArgumentException>(() => new ObjectiveBatch(zeros(4, 2), zeros(4, 3), r: zeros(4), t: zeros(4)), "noise", "[4, 2]", "[4, 3]");
 
     [Fact]
     public void WrongTimeShape() =>
-        Throws<ArgumentException>(() => new ObjectiveBatch(zeros(4, 2), zeros(4, 2), zeros(4, 1), zeros(4)), "t", "[4]", "[4, 1]");
+        Throws<ArgumentException>(() => new ObjectiveBatch(zeros(4, 2), zeros(4, 2), r: zeros(4), t: zeros(4, 1)), "t", "[4]", "[4, 1]");
 
     [Fact]
     public void StartAfterEnd() =>
         Throws<ArgumentOutOfRangeException>(() => new ObjectiveBatch(zeros(3, 2), zeros(3, 2),
-            tensor(new[] { 0.5f, 0.5f, 0.5f }), tensor(new[] { 0.1f, 0.7f, 0.2f })), "r", "row 1", "0.7", "0.5");
+            r: tensor(new[] { 0.1f, 0.7f, 0.2f }), t: tensor(new[] { 0.5f, 0.5f, 0.5f })), "r", "row 1", "r = 0.7", "t = 0.5");
+
+    [Fact]
+    public void SwappedTimesAreRejected()
+    {
+        // The pre-convention order (x, noise, t, r) with r < t: the swapped pair has r > t on every row with r ≠ t.
+        var t = tensor(new[] { 0.9f, 0.6f });
+        var r = tensor(new[] { 0.3f, 0.6f });
+        Throws<ArgumentOutOfRangeException>(() => new ObjectiveBatch(zeros(2, 2), zeros(2, 2), t, r), "r", "row 0", "r = 0.9", "t = 0.3");
+    }
+
+    [Fact]
+    public void FlowMapRejectsSwappedTimes()
+    {
+        var gaussian = new DiagonalGaussianField(new[] { 0.0 }, new[] { 1.0 });
+        var mixture = new GaussianMixtureField(new[] { 1.0 }, new[,] { { 0.0 } }, new[,] { { 1.0 } });
+        var z = zeros(2, 1, dtype: float64);
+        var early = tensor(new[] { 0.2, 0.5 }, dtype: float64);
+        var late = tensor(new[] { 0.8, 0.5 }, dtype: float64);
+        Throws<ArgumentOutOfRangeException>(() => gaussian.FlowMap(z, late, early), "r", "row 0", "r = 0.8", "t = 0.2");
+        Throws<ArgumentOutOfRangeException>(() => mixture.FlowMap(z, late, early), "r", "row 0", "r = 0.8", "t = 0.2");
+    }
 
     [Fact]
     public void TimeOutsideUnitInterval() =>
         Throws<ArgumentOutOfRangeException>(() => new ObjectiveBatch(zeros(2, 2), zeros(2, 2),
-            tensor(new[] { 0.5f, 1.5f }), tensor(new[] { 0.1f, 0.2f })), "t", "[0, 1]", "1.5");
+            r: tensor(new[] { 0.1f, 0.2f }), t: tensor(new[] { 0.5f, 1.5f })), "t", "[0, 1]", "1.5");
 
     [Fact]
     public void NaNData() =>
-        Throws<ArgumentException>(() => new ObjectiveBatch(tensor(new[,] { { 1f, float.NaN } }), zeros(1, 2), zeros(1), zeros(1)), "x", "NaN");
+        Throws<ArgumentException>(() => new ObjectiveBatch(tensor(new[,] { { 1f, float.NaN } }), zeros(1, 2), r: zeros(1), t: zeros(1)), "x", "NaN");
 
     [Fact]
     public void InfiniteNoise() =>
-        Throws<ArgumentException>(() => new ObjectiveBatch(zeros(1, 2), tensor(new[,] { { 1f, float.PositiveInfinity } }), zeros(1), zeros(1)), "noise", "non-finite");
+        Throws<ArgumentException>(() => new ObjectiveBatch(zeros(1, 2), tensor(new[,] { { 1f, float.PositiveInfinity } }), r: zeros(1), t: zeros(1)), "noise", "non-finite");
 
     [Fact]
     public void IntegerData() =>
-        Throws<ArgumentException>(() => new ObjectiveBatch(zeros(2, 2, dtype: int64), zeros(2, 2), zeros(2), zeros(2)), "x", "Int64");
+        Throws<ArgumentException>(() => new ObjectiveBatch(zeros(2, 2, dtype: int64), zeros(2, 2), r: zeros(2), t: zeros(2)), "x", "Int64");
 
     [Fact]
     public void LabelsOfWrongDtype() =>
-        Throws<ArgumentException>(() => new ObjectiveBatch(zeros(2, 2), zeros(2, 2), zeros(2), zeros(2), labels: zeros(2)), "labels", "int64");
+        Throws<ArgumentException>(() => new ObjectiveBatch(zeros(2, 2), zeros(2, 2), r: zeros(2), t: zeros(2), labels: zeros(2)), "labels", "int64");
 
     [Fact]
     public void LabelsBeyondTheNullClass()
     {
         var objective = new MeanFlowObjective(guidance: new ClassifierFreeGuidance(nullClass: 10));
-        var batch = new ObjectiveBatch(zeros(2, 2), zeros(2, 2), zeros(2), zeros(2), labels: tensor(new long[] { 3, 12 }));
+        var batch = new ObjectiveBatch(zeros(2, 2), zeros(2, 2), r: zeros(2), t: zeros(2), labels: tensor(new long[] { 3, 12 }));
         Throws<ArgumentOutOfRangeException>(() => objective.Compute(new DiagonalGaussianField(new[] { 0.0, 0.0 }, new[] { 1.0, 1.0 }), batch), "batch.Labels", "12");
     }
 

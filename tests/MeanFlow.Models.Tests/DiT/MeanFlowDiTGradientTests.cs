@@ -74,10 +74,10 @@ public sealed class MeanFlowDiTGradientTests
         var noise = Normal(g, 6, Channels, ImageSize, ImageSize);
         var t = tensor(new[] { 0.7, 0.9, 0.3, 0.6, 0.95, 0.2 }, dtype: ScalarType.Float64);
         var r = tensor(new[] { 0.7, 0.2, 0.3, 0.1, 0.5, 0.2 }, dtype: ScalarType.Float64);
-        if (!labelled) return new ObjectiveBatch(x, noise, t, r);
+        if (!labelled) return new ObjectiveBatch(x, noise, r: r, t: t);
         var labels = Labels(0, 1, 2, 0, 1, 2);
         var drop = tensor(new[] { false, false, true, false, false, true });
-        return new ObjectiveBatch(x, noise, t, r, labels, drop);
+        return new ObjectiveBatch(x, noise, r: r, t: t, labels, drop);
     }
 
     private static Tensor?[] Gradients(MeanFlowDiT model, MeanFlowObjective objective, ObjectiveBatch batch, out double loss, out long rows)

@@ -65,7 +65,7 @@ public class MlpVelocityFieldTests
         var noise = randn(new long[] { 16, 3 }, dtype: float64, generator: g);
         var t = rand(16, dtype: float64, generator: g);
         var r = where(rand(16, dtype: float64, generator: g) < 0.5, t, t * rand(16, dtype: float64, generator: g));
-        var batch = new ObjectiveBatch(x, noise, t, r);
+        var batch = new ObjectiveBatch(x, noise, r: r, t: t);
         Tensor[] Gradients(IJvpEngine engine)
         {
             field.zero_grad();

@@ -69,7 +69,7 @@ public sealed class SongUNetObjectiveTests
         r[1] = t[1];   // rows with r = t (no JVP needed) mixed in; the objective moves the others first
         r[4] = t[4];
         var labels = conditional ? Labels(0, 2, Classes, 1, 0, 2) : null;
-        var batch = new ObjectiveBatch(x, noise, t, r, labels);
+        var batch = new ObjectiveBatch(x, noise, r: r, t: t, labels);
 
         Dictionary<string, Tensor> Gradients(IJvpEngine engine)
         {
