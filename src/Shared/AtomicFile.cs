@@ -11,7 +11,16 @@ internal static class AtomicFile
 {
     internal static void Write(string path, ReadOnlySpan<byte> contents)
     {
+        var bytes = contents.ToArray();   // a span cannot be captured by the writer below
+        Write(path, stream => stream.Write(bytes));
+    }
+
+    /// <summary>Writes the file through <paramref name="write"/>, which receives a buffered stream on the temporary
+    /// file (for contents too large to hold in memory, e.g. a state dict).</summary>
+    internal static void Write(string path, Action<Stream> write)
+    {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(write);
         var full = Path.GetFullPath(path);
         var folder = Path.GetDirectoryName(full)
             ?? throw new ArgumentException($"path '{path}' has no parent folder.", nameof(path));
@@ -19,9 +28,9 @@ internal static class AtomicFile
         var temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
             {
-                stream.Write(contents);
+                write(stream);
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temp, full, overwrite: true);
