@@ -13,7 +13,7 @@ public enum Backbone
     /// <summary>MeanFlow DiT: 32×32×3 input, patch 4 (64 tokens), width 256, depth 4, 4 heads, unconditional.</summary>
     DiT,
 
-    /// <summary>SongUNetOptions.Small at 32×32×3: 32 channels, multipliers (1, 2, 2), 2 blocks per level, attention at 8×8.</summary>
+    /// <summary>SongUNet.Small at 32×32×3: 32 channels, multipliers (1, 2, 2), 2 blocks per level, attention at 8×8.</summary>
     UNet,
 }
 
@@ -31,8 +31,6 @@ internal static class Backbones
     internal static readonly MeanFlowDiTConfig DiTConfig = new(inputSize: Resolution, inChannels: Channels, patchSize: 4,
         hiddenSize: 256, depth: 4, heads: 4, classes: 0, conditioning: TimeConditioning.TimeAndInterval);
 
-    internal static SongUNetOptions UNetOptions => SongUNetOptions.Small(Resolution, Channels);
-
     /// <summary>A freshly initialised float32 CPU model (training mode).</summary>
     internal static nn.Module Create(Backbone backbone)
     {
@@ -40,7 +38,7 @@ internal static class Backbones
         return backbone switch
         {
             Backbone.DiT => new MeanFlowDiT(DiTConfig, generator),
-            Backbone.UNet => new SongUNet(UNetOptions, generator),
+            Backbone.UNet => SongUNet.Small(Resolution, Channels, generator: generator),
             _ => throw new ArgumentOutOfRangeException(nameof(backbone), backbone, "Unknown backbone."),
         };
     }

@@ -58,7 +58,7 @@ try
     var preset = smoke ? "small" : cli.String("preset");
     var model = preset switch
     {
-        "official" => SongUNet.MeanFlowCifar10(new TorchSharp.torch.Generator((ulong)seed)),
+        "official" => SongUNet.MeanFlowCifar10(generator: new TorchSharp.torch.Generator((ulong)seed)),
         "small" => SongUNet.Small(32, 3, generator: new TorchSharp.torch.Generator((ulong)seed)),
         _ => throw new ArgumentException($"Option --preset: expected official or small, got '{preset}'."),
     };

@@ -18,20 +18,20 @@ internal static class Backbones
     /// default (1000 for the DiT, as in the MeanFlow DiT; 1 for the U-Net, as in py-meanflow).</param>
     internal static nn.Module Create(string name, int classes, TimeConditioning conditioning, double? timeScale, Generator generator) => name switch
     {
-        "dit-tiny" => new MeanFlowDiT(DiT(classes, 4, conditioning, timeScale), generator),
-        "dit-tiny-p2" => new MeanFlowDiT(DiT(classes, 2, conditioning, timeScale), generator),
-        "unet-small" => new SongUNet(UNet(classes, conditioning, 32, 2, timeScale), generator),
-        "unet-tiny" => new SongUNet(UNet(classes, conditioning, 16, 1, timeScale), generator),
+        "dit-tiny" => DiT(classes, 4, conditioning, timeScale, generator),
+        "dit-tiny-p2" => DiT(classes, 2, conditioning, timeScale, generator),
+        "unet-small" => UNet(classes, conditioning, 32, 2, timeScale, generator),
+        "unet-tiny" => UNet(classes, conditioning, 16, 1, timeScale, generator),
         _ => throw new ArgumentException($"Option --backbone: expected {Names}; got '{name}'."),
     };
 
-    private static MeanFlowDiTConfig DiT(int classes, int patchSize, TimeConditioning conditioning, double? timeScale) => timeScale is { } s
-        ? MeanFlowDiTConfig.Tiny(classes, 28, 1, patchSize, conditioning, s)
-        : MeanFlowDiTConfig.Tiny(classes, 28, 1, patchSize, conditioning);
+    private static MeanFlowDiT DiT(int classes, int patchSize, TimeConditioning conditioning, double? timeScale, Generator generator) => timeScale is { } s
+        ? MeanFlowDiT.Tiny(classes, 28, 1, patchSize, conditioning, s, generator)
+        : MeanFlowDiT.Tiny(classes, 28, 1, patchSize, conditioning, generator: generator);
 
-    private static SongUNetOptions UNet(int classes, TimeConditioning conditioning, int channels, int blocks, double? timeScale) => timeScale is { } s
-        ? SongUNetOptions.Small(28, 1, classes, conditioning, channels, blocks, s)
-        : SongUNetOptions.Small(28, 1, classes, conditioning, channels, blocks);
+    private static SongUNet UNet(int classes, TimeConditioning conditioning, int channels, int blocks, double? timeScale, Generator generator) => timeScale is { } s
+        ? SongUNet.Small(28, 1, classes, conditioning, channels, blocks, s, generator)
+        : SongUNet.Small(28, 1, classes, conditioning, channels, blocks, generator: generator);
 
     internal static JsonObject Describe(string name, int classes, TimeConditioning conditioning, double? timeScale)
     {

@@ -95,19 +95,9 @@ public sealed class ExponentialMovingAverage : IDisposable
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var own = _parameters.Concat(_buffers).ToArray();
-        foreach (var (name, shadow) in own)
-        {
-            if (!state.TryGetValue(name, out var saved))
-                throw new ArgumentException($"The saved average has no tensor named '{name}'; was it made from another architecture?", nameof(state));
-            if (!saved.shape.SequenceEqual(shadow.shape))
-                throw new ArgumentException($"The saved average's '{name}' has shape {Guard.Shape(saved)} but this average's has {Guard.Shape(shadow)}.", nameof(state));
-        }
-        var unknown = state.Keys.Except(own.Select(o => o.Name)).FirstOrDefault();
-        if (unknown is not null)
-            throw new ArgumentException($"The saved average has a tensor '{unknown}' that this module does not have.", nameof(state));
-        using var noGrad = no_grad();
-        foreach (var (name, shadow) in own) shadow.copy_(state[name]);
+        var match = new StateDictMatch(_parameters.Concat(_buffers), state);
+        match.ThrowUnlessExact("The saved average", "this average", nameof(state));
+        match.CopyShared();
     }
 
     private static Tensor Lookup(Dictionary<string, Tensor> tensors, string name) =>

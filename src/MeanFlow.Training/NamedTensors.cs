@@ -49,18 +49,8 @@ internal static class NamedTensors
     /// <exception cref="ArgumentException">A name is missing or unknown, or a shape differs.</exception>
     internal static void CopyInto(nn.Module module, IReadOnlyDictionary<string, Tensor> saved)
     {
-        var own = Of(module);
-        foreach (var (name, tensor) in own)
-        {
-            if (!saved.TryGetValue(name, out var value))
-                throw new ArgumentException($"The saved weights have no tensor named '{name}'; is the module of another architecture?", nameof(module));
-            if (!value.shape.SequenceEqual(tensor.shape))
-                throw new ArgumentException($"The saved '{name}' has shape {Guard.Shape(value)} but the module's has {Guard.Shape(tensor)}.", nameof(module));
-        }
-        var unknown = saved.Keys.Except(own.Select(o => o.Name)).FirstOrDefault();
-        if (unknown is not null)
-            throw new ArgumentException($"The saved weights have a tensor '{unknown}' that the module does not have.", nameof(module));
-        using var noGrad = no_grad();
-        foreach (var (name, tensor) in own) tensor.copy_(saved[name]);
+        var match = new StateDictMatch(Of(module), saved);
+        match.ThrowUnlessExact("The saved model", "the module", nameof(module));
+        match.CopyShared();
     }
 }

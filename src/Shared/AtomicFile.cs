@@ -4,21 +4,19 @@ using System.IO;
 namespace MeanFlow.Internal;
 
 /// <summary>
-/// Writes a file under a temporary name in the destination folder, flushes it to disk and renames it into
-/// place, so a reader never sees a half-written file and a crash leaves the previous version intact. A failed
-/// write removes its temporary file.
+/// Writes a file under a temporary name in the destination folder and renames it into place, so a reader
+/// never sees a half-written file and a crash leaves the previous version intact.
 /// </summary>
 internal static class AtomicFile
 {
-    /// <summary>Writes <paramref name="contents"/> to <paramref name="path"/> atomically.</summary>
     internal static void Write(string path, ReadOnlySpan<byte> contents)
     {
-        var bytes = contents.ToArray();
+        var bytes = contents.ToArray();   // a span cannot be captured by the writer below
         Write(path, stream => stream.Write(bytes));
     }
 
-    /// <summary>Writes to <paramref name="path"/> atomically what <paramref name="write"/> writes to the stream it is
-    /// given (a new file opened for writing; <paramref name="write"/> must not dispose it).</summary>
+    /// <summary>Writes the file through <paramref name="write"/>, which receives a buffered stream on the temporary
+    /// file (for contents too large to hold in memory, e.g. a state dict).</summary>
     internal static void Write(string path, Action<Stream> write)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -30,18 +28,16 @@ internal static class AtomicFile
         var temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
             {
                 write(stream);
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temp, full, overwrite: true);
         }
-        catch
+        finally
         {
-            // Best effort: the original exception matters more than a temporary file that cannot be removed.
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
+            if (File.Exists(temp)) File.Delete(temp);
         }
     }
 }

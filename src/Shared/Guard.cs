@@ -138,4 +138,38 @@ internal static class Guard
                 $"{nameR} ≤ {nameT} must hold in every row; row {row} has {nameR} = {Format(r[row])} > {nameT} = {Format(t[row])}.");
         }
     }
+
+    /// <summary>A floating-point tensor with exactly <paramref name="dims"/> dimensions (at least that many with
+    /// <paramref name="atLeast"/>) and, when <paramref name="size"/> ≥ 0, size <paramref name="size"/> in dimension
+    /// <paramref name="dim"/> (negative counts from the end); the message shows <paramref name="expected"/>, e.g.
+    /// "[B, C, H, W]".</summary>
+    internal static void Shaped(Tensor? x, string name, string expected, int dims, bool atLeast = false, long dim = -1, long size = -1)
+    {
+        Floating(x, name);
+        var n = x!.dim();
+        if ((atLeast ? n < dims : n != dims) || (size >= 0 && x.shape[dim < 0 ? n + dim : dim] != size))
+            throw new ArgumentException($"{name} must have shape {expected}; got {Shape(x)}.", name);
+    }
+
+    /// <summary>A non-batch dimension of a tensor of rank <paramref name="rank"/>, normalised to [1, rank).</summary>
+    internal static long NonBatchDim(long dim, long rank, string name)
+    {
+        var d = dim < 0 ? dim + rank : dim;
+        if (d < 1 || d >= rank)
+            throw new ArgumentOutOfRangeException(name, dim,
+                $"{name} must be a non-batch dimension of a {rank}-dimensional tensor (1 … {rank - 1}, or −{rank - 1} … −1); got {dim}.");
+        return d;
+    }
+
+    internal static void AtLeast(long value, long minimum, string name)
+    {
+        if (value < minimum)
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be ≥ {minimum}; got {value}.");
+    }
+
+    internal static void NonZero(double value, string name)
+    {
+        if (!double.IsFinite(value) || value == 0)
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be finite and non-zero; got {Format(value)}.");
+    }
 }

@@ -1,7 +1,5 @@
-using System;
-using System.Collections.Generic;
 using MeanFlow.Fields;
-using TorchSharp;
+using MeanFlow.Internal;
 using static TorchSharp.torch;
 
 namespace MeanFlow.Jvp;
@@ -37,30 +35,8 @@ public sealed class DoubleBackwardJvp : IJvpEngine
     {
         var k = tangent.Rows;
         if (k == 0) return zeros_like(tangent.Z);
-
-        using var grad = enable_grad();
-        var zk = z.narrow(0, 0, k).detach().requires_grad_(true);
-        var rk = r.narrow(0, 0, k).detach().requires_grad_(true);
-        var tk = t.narrow(0, 0, k).detach().requires_grad_(true);
-        var uk = field.AverageVelocity(zk, rk, tk, JvpArguments.Lead(labels, k));
-        if (!uk.requires_grad) return zeros_like(tangent.Z);   // u does not depend on (z, r, t) at all
-
-        var w = zeros_like(uk).requires_grad_(true);
-        var g = torch.autograd.grad(new[] { uk }, new[] { zk, rk, tk }, new[] { w },
-            retain_graph: true, create_graph: true, allow_unused: true);
-
-        // ⟨Jᵀw, d⟩, summing only the inputs u really depends on (an unused input has an empty gradient).
-        var directions = new[] { tangent.Z, tangent.R, tangent.T };
-        Tensor? inner = null;
-        for (var i = 0; i < 3; i++)
-        {
-            if (g[i].IsInvalid) continue;   // an input u does not depend on
-            var term = (g[i] * directions[i]).sum();
-            inner = inner is null ? term : inner + term;
-        }
-        if (inner is null || !inner.requires_grad) return zeros_like(tangent.Z);
-
-        var jv = torch.autograd.grad(new[] { inner }, new[] { w }, allow_unused: true)[0];
-        return jv.IsInvalid ? zeros_like(tangent.Z) : jv.detach();
+        var leadingLabels = JvpArguments.Lead(labels, k);
+        return DoubleBackward.Jvp(xs => field.AverageVelocity(xs[0], xs[1], xs[2], leadingLabels),
+            new[] { z.narrow(0, 0, k), r.narrow(0, 0, k), t.narrow(0, 0, k) }, new[] { tangent.Z, tangent.R, tangent.T });
     }
 }

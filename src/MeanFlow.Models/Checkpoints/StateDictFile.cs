@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using MeanFlow.Internal;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
@@ -71,7 +72,7 @@ public static class StateDictFile
         if (!Enum.IsDefined(format)) throw new ArgumentException($"format must be a defined {nameof(StateDictFormat)}; got {format}.", nameof(format));
         using var scope = NewDisposeScope();
         var entries = module.state_dict().Select(p => KeyValuePair.Create(p.Key, p.Value.detach().cpu().contiguous())).ToList();
-        WriteAtomically(path, stream =>
+        AtomicFile.Write(path, stream =>
         {
             switch (format)
             {
@@ -108,16 +109,13 @@ public static class StateDictFile
         var format = Detect(path);
         var saved = ReadAs(path, format, options.Entry);
         if (options.StripPrefix is { } prefix) saved = Strip(saved, prefix, path);
-        var own = module.state_dict();
-        var missing = own.Where(p => !saved.ContainsKey(p.Key)).Select(p => new StateDictEntry(p.Key, p.Value.shape)).ToList();
-        var unexpected = saved.Where(p => !own.ContainsKey(p.Key)).Select(p => new StateDictEntry(p.Key, p.Value.shape)).ToList();
-        var mismatched = own.Where(p => saved.TryGetValue(p.Key, out var s) && !s.shape.SequenceEqual(p.Value.shape))
-            .Select(p => new StateDictShapeMismatch(p.Key, p.Value.shape, saved[p.Key].shape)).ToList();
+        var match = new StateDictMatch(module.state_dict().Select(p => (p.Key, p.Value)), saved);
+        var missing = match.Missing.Select(k => new StateDictEntry(k, match.Own(k).shape)).ToList();
+        var unexpected = match.Unexpected.Select(k => new StateDictEntry(k, match.Saved(k).shape)).ToList();
+        var mismatched = match.Mismatched.Select(k => new StateDictShapeMismatch(k, match.Own(k).shape, match.Saved(k).shape)).ToList();
         if (mismatched.Count > 0 || (options.Strict && (missing.Count > 0 || unexpected.Count > 0)))
             throw new StateDictMismatchException(path, module.GetType().Name, missing, unexpected, mismatched);
-        var loaded = own.Keys.Where(saved.ContainsKey).ToList();
-        using (no_grad())
-            foreach (var key in loaded) own[key].copy_(saved[key]);
+        var loaded = match.CopyShared();
         return new StateDictLoadResult(format, loaded, missing, unexpected);
     }
 
@@ -168,26 +166,5 @@ public static class StateDictFile
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"There is no state-dict file '{path}'.", path);
         return File.OpenRead(path);
-    }
-
-    private static void WriteAtomically(string path, Action<Stream> write)
-    {
-        var target = Path.GetFullPath(path);
-        var folder = Path.GetDirectoryName(target) ?? throw new ArgumentException($"path '{path}' has no parent folder.", nameof(path));
-        Directory.CreateDirectory(folder);
-        var temporary = Path.Combine(folder, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
-            {
-                write(stream);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, target, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
     }
 }

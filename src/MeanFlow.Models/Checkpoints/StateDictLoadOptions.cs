@@ -23,14 +23,11 @@ public sealed class StateDictLoadOptions
     }
 
     /// <summary>Whether missing and unexpected keys are errors.</summary>
-    /// <value>The default is <c>true</c>.</value>
     public bool Strict { get; }
 
     /// <summary>The key of the state dict inside a PyTorch file holding several, or <c>null</c>.</summary>
-    /// <value>The default is <c>null</c>.</value>
     public string? Entry { get; }
 
     /// <summary>A prefix removed from the file's keys, or <c>null</c>.</summary>
-    /// <value>The default is <c>null</c>.</value>
     public string? StripPrefix { get; }
 }

@@ -1,14 +1,15 @@
 using System;
 using MeanFlow.Fields;
+using MeanFlow.Internal;
 
 namespace MeanFlow.Models.DiT;
 
 /// <summary>
 /// The shape of a <see cref="MeanFlowDiT"/>: image and patch size, width, depth, heads, classes and time
-/// conditioning. Validated on construction; immutable. The named presets (<see cref="MeanFlowDiT.B2"/>, …)
-/// build one of these.
+/// conditioning. Validated on construction; immutable. The presets are named factories of the model
+/// (<see cref="MeanFlowDiT.B2"/>, …); a built model's configuration is <see cref="MeanFlowDiT.Config"/>.
 /// </summary>
-public sealed partial class MeanFlowDiTConfig
+public sealed class MeanFlowDiTConfig
 {
     /// <summary>Creates and validates the configuration.</summary>
     /// <param name="inputSize">S, the height and width of the (square) input, ≥ 1, divisible by <paramref name="patchSize"/>.</param>
@@ -32,15 +33,15 @@ public sealed partial class MeanFlowDiTConfig
         int classes = 0, TimeConditioning conditioning = TimeConditioning.TimeAndInterval, double mlpRatio = 4.0,
         int frequencyDimension = 256, double timeScale = 1000.0)
     {
-        Positive(inputSize, nameof(inputSize));
-        Positive(inChannels, nameof(inChannels));
-        Positive(patchSize, nameof(patchSize));
+        Guard.Positive(inputSize, nameof(inputSize));
+        Guard.Positive(inChannels, nameof(inChannels));
+        Guard.Positive(patchSize, nameof(patchSize));
         if (inputSize % patchSize != 0)
             throw new ArgumentOutOfRangeException(nameof(patchSize), patchSize, $"patchSize must divide inputSize ({inputSize}); got {patchSize}.");
         if (hiddenSize < 4 || hiddenSize % 4 != 0)
             throw new ArgumentOutOfRangeException(nameof(hiddenSize), hiddenSize, $"hiddenSize must be a positive multiple of 4; got {hiddenSize}.");
-        Positive(depth, nameof(depth));
-        Positive(heads, nameof(heads));
+        Guard.Positive(depth, nameof(depth));
+        Guard.Positive(heads, nameof(heads));
         if (hiddenSize % heads != 0)
             throw new ArgumentOutOfRangeException(nameof(heads), heads, $"heads must divide hiddenSize ({hiddenSize}); got {heads}.");
         ArgumentOutOfRangeException.ThrowIfNegative(classes);
@@ -48,10 +49,8 @@ public sealed partial class MeanFlowDiTConfig
             throw new ArgumentOutOfRangeException(nameof(conditioning), conditioning, $"conditioning must be a defined {nameof(TimeConditioning)}; got {conditioning}.");
         if (!(mlpRatio > 0) || !double.IsFinite(mlpRatio) || (int)(hiddenSize * mlpRatio) < 1)
             throw new ArgumentOutOfRangeException(nameof(mlpRatio), mlpRatio, $"mlpRatio must be finite and give an MLP width ≥ 1 (hiddenSize × mlpRatio); got {mlpRatio}.");
-        if (frequencyDimension < 2)
-            throw new ArgumentOutOfRangeException(nameof(frequencyDimension), frequencyDimension, $"frequencyDimension must be ≥ 2; got {frequencyDimension}.");
-        if (!double.IsFinite(timeScale) || timeScale == 0)
-            throw new ArgumentOutOfRangeException(nameof(timeScale), timeScale, $"timeScale must be finite and non-zero; got {timeScale}.");
+        Guard.AtLeast(frequencyDimension, 2, nameof(frequencyDimension));
+        Guard.NonZero(timeScale, nameof(timeScale));
         InputSize = inputSize;
         InChannels = inChannels;
         PatchSize = patchSize;
@@ -84,23 +83,18 @@ public sealed partial class MeanFlowDiTConfig
     public int Heads { get; }
 
     /// <summary>Number of classes; 0 for an unconditional model.</summary>
-    /// <value>The default is 0.</value>
     public int Classes { get; }
 
     /// <summary>The time inputs of the network.</summary>
-    /// <value>The default is <see cref="TimeConditioning.TimeAndInterval"/>.</value>
     public TimeConditioning Conditioning { get; }
 
     /// <summary>MLP width relative to D.</summary>
-    /// <value>The default is 4.</value>
     public double MlpRatio { get; }
 
     /// <summary>F, the width of each sinusoidal time embedding.</summary>
-    /// <value>The default is 256.</value>
     public int FrequencyDimension { get; }
 
     /// <summary>Factor on times before the sinusoidal embedding.</summary>
-    /// <value>The default is 1000.</value>
     public double TimeScale { get; }
 
     /// <summary>S / p, patches per row and per column.</summary>
@@ -119,9 +113,4 @@ public sealed partial class MeanFlowDiTConfig
     public override string ToString() =>
         $"MeanFlowDiT(input {InputSize}×{InputSize}×{InChannels}, patch {PatchSize}, depth {Depth}, hidden {HiddenSize}, heads {Heads}, " +
         $"classes {Classes}, {Conditioning})";
-
-    private static void Positive(int value, string name)
-    {
-        if (value < 1) throw new ArgumentOutOfRangeException(name, value, $"{name} must be ≥ 1; got {value}.");
-    }
 }

@@ -1,3 +1,4 @@
+using MeanFlow.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -19,9 +20,9 @@ public sealed class Downsample2x : nn.Module<Dual, Dual>
     /// <exception cref="System.ArgumentException">The shape of <paramref name="x"/> does not fit.</exception>
     public override Dual forward(Dual x)
     {
-        LayerChecks.Input(x, nameof(x), "[B, C, H, W] with H, W even", dims: 4);
+        Dual.CheckInput(x, nameof(x), "[B, C, H, W] with H, W even", dims: 4);
         if (x.Primal.shape[2] % 2 != 0 || x.Primal.shape[3] % 2 != 0)
-            throw new System.ArgumentException($"x must have even height and width; got {LayerChecks.Shape(x.Primal)}.", nameof(x));
+            throw new System.ArgumentException($"x must have even height and width; got {Guard.Shape(x.Primal)}.", nameof(x));
         using var scope = NewDisposeScope();
         return x.MapLinear(Apply).MoveToOuter(scope);
     }

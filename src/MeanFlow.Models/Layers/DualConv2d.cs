@@ -1,3 +1,4 @@
+using MeanFlow.Internal;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -31,12 +32,12 @@ public sealed class DualConv2d : nn.Module<Dual, Dual>
         long dilation = 1, long groups = 1, bool hasBias = true, Device? device = null, ScalarType? dtype = null)
         : base(nameof(DualConv2d))
     {
-        LayerChecks.Positive(inChannels, nameof(inChannels));
-        LayerChecks.Positive(outChannels, nameof(outChannels));
-        LayerChecks.Positive(kernelSize, nameof(kernelSize));
-        LayerChecks.Positive(stride, nameof(stride));
-        LayerChecks.Positive(dilation, nameof(dilation));
-        LayerChecks.Positive(groups, nameof(groups));
+        Guard.Positive(inChannels, nameof(inChannels));
+        Guard.Positive(outChannels, nameof(outChannels));
+        Guard.Positive(kernelSize, nameof(kernelSize));
+        Guard.Positive(stride, nameof(stride));
+        Guard.Positive(dilation, nameof(dilation));
+        Guard.Positive(groups, nameof(groups));
         if (padding < 0) throw new System.ArgumentOutOfRangeException(nameof(padding), padding, $"padding must be ≥ 0; got {padding}.");
         if (inChannels % groups != 0 || outChannels % groups != 0)
             throw new System.ArgumentOutOfRangeException(nameof(groups), groups,
@@ -72,11 +73,11 @@ public sealed class DualConv2d : nn.Module<Dual, Dual>
     /// <exception cref="System.ArgumentException">The shape of <paramref name="x"/> does not fit.</exception>
     public override Dual forward(Dual x)
     {
-        LayerChecks.Input(x, nameof(x), $"[B, {InChannels}, H, W]", dims: 4, dim: 1, size: InChannels);
+        Dual.CheckInput(x, nameof(x), $"[B, {InChannels}, H, W]", dims: 4, dim: 1, size: InChannels);
         var reach = _dilation * (KernelSize - 1) + 1 - 2 * _padding;
         if (x.Primal.shape[2] < reach || x.Primal.shape[3] < reach)
             throw new System.ArgumentException(
-                $"x of shape {LayerChecks.Shape(x.Primal)} is smaller than the kernel's reach ({reach} after padding).", nameof(x));
+                $"x of shape {Guard.Shape(x.Primal)} is smaller than the kernel's reach ({reach} after padding).", nameof(x));
         using var scope = NewDisposeScope();
         var y = Convolve(x.Primal, bias);
         if (x.Tangent is null) return new Dual(y).MoveToOuter(scope);

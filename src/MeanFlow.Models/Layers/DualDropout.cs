@@ -34,7 +34,7 @@ public sealed class DualDropout : nn.Module<Dual, Dual>
     /// <returns>Output, shape of <paramref name="x"/>.</returns>
     public override Dual forward(Dual x)
     {
-        LayerChecks.Input(x, nameof(x), "[B, ...]", dims: 1, atLeast: true);
+        Dual.CheckInput(x, nameof(x), "[B, ...]", dims: 1, atLeast: true);
         if (!training || P == 0) return x;
         using var scope = NewDisposeScope();
         Tensor mask;

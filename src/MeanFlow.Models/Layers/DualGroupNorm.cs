@@ -1,4 +1,5 @@
 using System.Linq;
+using MeanFlow.Internal;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -31,9 +32,9 @@ public sealed class DualGroupNorm : nn.Module<Dual, Dual>
     public DualGroupNorm(long groups, long channels, double eps = 1e-5, bool affine = true, Device? device = null, ScalarType? dtype = null)
         : base(nameof(DualGroupNorm))
     {
-        LayerChecks.Positive(groups, nameof(groups));
-        LayerChecks.Positive(channels, nameof(channels));
-        LayerChecks.PositiveFinite(eps, nameof(eps));
+        Guard.Positive(groups, nameof(groups));
+        Guard.Positive(channels, nameof(channels));
+        Guard.Positive(eps, nameof(eps));
         if (channels % groups != 0)
             throw new System.ArgumentOutOfRangeException(nameof(groups), groups, $"groups must divide channels ({channels}); got {groups}.");
         Groups = groups;
@@ -59,7 +60,7 @@ public sealed class DualGroupNorm : nn.Module<Dual, Dual>
     /// <exception cref="System.ArgumentException">The shape of <paramref name="x"/> does not fit.</exception>
     public override Dual forward(Dual x)
     {
-        LayerChecks.Input(x, nameof(x), $"[B, {Channels}, *]", dims: 2, atLeast: true, dim: 1, size: Channels);
+        Dual.CheckInput(x, nameof(x), $"[B, {Channels}, *]", dims: 2, atLeast: true, dim: 1, size: Channels);
         using var scope = NewDisposeScope();
         var y = nn.functional.group_norm(x.Primal, Groups, weight, bias, _eps);
         if (x.Tangent is null) return new Dual(y).MoveToOuter(scope);

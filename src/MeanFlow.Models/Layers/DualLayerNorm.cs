@@ -1,3 +1,4 @@
+using MeanFlow.Internal;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -34,8 +35,8 @@ public sealed class DualLayerNorm : nn.Module<Dual, Dual>
     public DualLayerNorm(long dimension, double eps = 1e-5, bool elementwiseAffine = true, bool hasBias = true,
         Device? device = null, ScalarType? dtype = null) : base(nameof(DualLayerNorm))
     {
-        LayerChecks.Positive(dimension, nameof(dimension));
-        LayerChecks.PositiveFinite(eps, nameof(eps));
+        Guard.Positive(dimension, nameof(dimension));
+        Guard.Positive(eps, nameof(eps));
         Dimension = dimension;
         _eps = eps;
         if (elementwiseAffine)
@@ -58,7 +59,7 @@ public sealed class DualLayerNorm : nn.Module<Dual, Dual>
     /// <exception cref="System.ArgumentException">The last dimension of <paramref name="x"/> is not D.</exception>
     public override Dual forward(Dual x)
     {
-        LayerChecks.Input(x, nameof(x), $"[B, ..., {Dimension}]", dims: 1, atLeast: true, dim: -1, size: Dimension);
+        Dual.CheckInput(x, nameof(x), $"[B, ..., {Dimension}]", dims: 1, atLeast: true, dim: -1, size: Dimension);
         using var scope = NewDisposeScope();
         var y = nn.functional.layer_norm(x.Primal, new[] { Dimension }, weight, bias, _eps);
         if (x.Tangent is null) return new Dual(y).MoveToOuter(scope);

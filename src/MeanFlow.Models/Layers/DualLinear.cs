@@ -1,3 +1,4 @@
+using MeanFlow.Internal;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -23,8 +24,8 @@ public sealed class DualLinear : nn.Module<Dual, Dual>
     public DualLinear(long inFeatures, long outFeatures, bool hasBias = true, Device? device = null, ScalarType? dtype = null)
         : base(nameof(DualLinear))
     {
-        LayerChecks.Positive(inFeatures, nameof(inFeatures));
-        LayerChecks.Positive(outFeatures, nameof(outFeatures));
+        Guard.Positive(inFeatures, nameof(inFeatures));
+        Guard.Positive(outFeatures, nameof(outFeatures));
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
         weight = new Parameter(empty(new[] { outFeatures, inFeatures }, dtype: dtype, device: device));
@@ -51,7 +52,7 @@ public sealed class DualLinear : nn.Module<Dual, Dual>
     /// <exception cref="System.ArgumentException">The last dimension of <paramref name="x"/> is not <see cref="InFeatures"/>.</exception>
     public override Dual forward(Dual x)
     {
-        LayerChecks.Input(x, nameof(x), $"[B, ..., {InFeatures}]", dims: 2, atLeast: true, dim: -1, size: InFeatures);
+        Dual.CheckInput(x, nameof(x), $"[B, ..., {InFeatures}]", dims: 2, atLeast: true, dim: -1, size: InFeatures);
         using var scope = NewDisposeScope();
         var y = nn.functional.linear(x.Primal, weight, bias);
         if (x.Tangent is null) return new Dual(y).MoveToOuter(scope);

@@ -1,3 +1,4 @@
+using MeanFlow.Internal;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -26,8 +27,8 @@ public sealed class DualRmsNorm : nn.Module<Dual, Dual>
     public DualRmsNorm(long dimension, double? eps = null, bool elementwiseAffine = true, Device? device = null, ScalarType? dtype = null)
         : base(nameof(DualRmsNorm))
     {
-        LayerChecks.Positive(dimension, nameof(dimension));
-        if (eps is { } e) LayerChecks.PositiveFinite(e, nameof(eps));
+        Guard.Positive(dimension, nameof(dimension));
+        if (eps is { } e) Guard.Positive(e, nameof(eps));
         Dimension = dimension;
         _eps = eps;
         if (elementwiseAffine) weight = new Parameter(ones(new[] { dimension }, dtype: dtype, device: device));
@@ -51,7 +52,7 @@ public sealed class DualRmsNorm : nn.Module<Dual, Dual>
     /// <exception cref="System.ArgumentException">The last dimension of <paramref name="x"/> is not D.</exception>
     public override Dual forward(Dual x)
     {
-        LayerChecks.Input(x, nameof(x), $"[B, ..., {Dimension}]", dims: 1, atLeast: true, dim: -1, size: Dimension);
+        Dual.CheckInput(x, nameof(x), $"[B, ..., {Dimension}]", dims: 1, atLeast: true, dim: -1, size: Dimension);
         using var scope = NewDisposeScope();
         var p = x.Primal;
         var s = p.square().mean(new long[] { -1 }, keepdim: true).add(Epsilon(p.dtype)).rsqrt();

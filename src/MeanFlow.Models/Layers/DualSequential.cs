@@ -38,7 +38,7 @@ public sealed class DualSequential : nn.Module<Dual, Dual>
     /// <returns>Output of the last layer.</returns>
     public override Dual forward(Dual x)
     {
-        LayerChecks.NotNull(x, nameof(x));
+        ArgumentNullException.ThrowIfNull(x);
         using var scope = NewDisposeScope();
         foreach (var layer in _layers) x = layer.call(x);
         return x.MoveToOuter(scope);

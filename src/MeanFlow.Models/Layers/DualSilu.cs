@@ -17,7 +17,7 @@ public sealed class DualSilu : nn.Module<Dual, Dual>
     /// <returns>Output, shape of <paramref name="x"/>.</returns>
     public override Dual forward(Dual x)
     {
-        LayerChecks.Input(x, nameof(x), "[B, ...]", dims: 1, atLeast: true);
+        Dual.CheckInput(x, nameof(x), "[B, ...]", dims: 1, atLeast: true);
         using var scope = NewDisposeScope();
         var y = nn.functional.silu(x.Primal);
         if (x.Tangent is null) return new Dual(y).MoveToOuter(scope);

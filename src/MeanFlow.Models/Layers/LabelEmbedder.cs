@@ -1,4 +1,5 @@
 using System;
+using MeanFlow.Internal;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -6,17 +7,19 @@ using static TorchSharp.torch;
 namespace MeanFlow.Models.Layers;
 
 /// <summary>
-/// Class-label embedding, as DiT's <c>LabelEmbedder</c> (table <c>embedding_table</c>, one extra row for the
-/// null class of classifier-free guidance). Labels are not differentiated, so the embedding is a constant
-/// for the tangent: add the returned tensor to a <see cref="Dual"/> (<c>c = tEmbedding + yEmbedding</c>) and
-/// the tangent passes through unchanged. Label dropping is the objective's job, not this layer's.
+/// Class-label embedding, laid out like MFDiT's <c>LabelEmbedder</c>: one table <c>embedding</c> (state-dict key
+/// <c>embedding.weight</c>; DiT's original calls it <c>embedding_table</c>), with one extra row, index
+/// <see cref="Classes"/>, for the null class ∅ of classifier-free guidance. Labels are not differentiated, so the
+/// embedding is a constant for the tangent: add the returned tensor to a <see cref="Dual"/>
+/// (<c>c = tEmbedding + yEmbedding</c>) and the tangent passes through unchanged. Label dropping is the
+/// objective's job, not this layer's.
 /// </summary>
 public sealed class LabelEmbedder : nn.Module<Tensor, Tensor>
 {
-    private readonly Embedding embedding_table;
+    private readonly Embedding embedding;
 
     /// <summary>Creates the table, initialised with N(0, 0.02²) as DiT.</summary>
-    /// <param name="classes">Number of classes, ≥ 1.</param>
+    /// <param name="classes">K, the number of classes, ≥ 1.</param>
     /// <param name="hiddenSize">D, the embedding width, ≥ 1.</param>
     /// <param name="nullClass">Whether to add a row for the null class (index <paramref name="classes"/>). The default is <c>true</c>.</param>
     /// <param name="device">Device of the table. The default is the CPU.</param>
@@ -25,20 +28,23 @@ public sealed class LabelEmbedder : nn.Module<Tensor, Tensor>
     public LabelEmbedder(long classes, long hiddenSize, bool nullClass = true, Device? device = null, ScalarType? dtype = null)
         : base(nameof(LabelEmbedder))
     {
-        LayerChecks.Positive(classes, nameof(classes));
-        LayerChecks.Positive(hiddenSize, nameof(hiddenSize));
+        Guard.Positive(classes, nameof(classes));
+        Guard.Positive(hiddenSize, nameof(hiddenSize));
         Classes = classes;
         Rows = classes + (nullClass ? 1 : 0);
-        embedding_table = nn.Embedding(Rows, hiddenSize, device: device, dtype: dtype);
-        using (no_grad()) embedding_table.weight!.normal_(0, 0.02);
+        embedding = nn.Embedding(Rows, hiddenSize, device: device, dtype: dtype);
+        using (no_grad()) embedding.weight!.normal_(0, 0.02);
         RegisterComponents();
     }
 
-    /// <summary>Number of classes; the null class, if any, is index <see cref="Classes"/>.</summary>
+    /// <summary>K, the number of classes; the null class, if any, is index K.</summary>
     public long Classes { get; }
 
-    /// <summary>Rows of the table: <see cref="Classes"/>, plus one with a null class.</summary>
+    /// <summary>Rows of the table: K, plus one with a null class.</summary>
     public long Rows { get; }
+
+    /// <summary>The table, shape (<see cref="Rows"/>, D).</summary>
+    public Parameter Weight => embedding.weight!;
 
     /// <summary>Looks up the labels.</summary>
     /// <param name="labels">Class indices, int64, shape (B,), values in [0, <see cref="Rows"/>).</param>
@@ -48,15 +54,8 @@ public sealed class LabelEmbedder : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor labels)
     {
         ArgumentNullException.ThrowIfNull(labels);
-        if (labels.dtype != ScalarType.Int64 || labels.dim() != 1)
-            throw new ArgumentException($"labels must be an int64 vector [B]; got {labels.dtype} {LayerChecks.Shape(labels)}.", nameof(labels));
+        Guard.Labels(labels, labels.numel(), Rows, nameof(labels));
         using var scope = NewDisposeScope();
-        if (labels.numel() > 0)
-        {
-            long min = labels.min().item<long>(), max = labels.max().item<long>();
-            if (min < 0 || max >= Rows)
-                throw new ArgumentOutOfRangeException(nameof(labels), $"labels must lie in [0, {Rows}); got values from {min} to {max}.");
-        }
-        return embedding_table.call(labels).MoveToOuterDisposeScope();
+        return embedding.call(labels).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using MeanFlow.Internal;
 using static TorchSharp.torch;
 
 namespace MeanFlow.Models.Layers;
@@ -19,9 +20,9 @@ public static class Modulation
     /// and scale do not broadcast to x.</exception>
     public static Dual Apply(Dual x, Dual shift, Dual scale)
     {
-        LayerChecks.Input(x, nameof(x), "[B, ...]", dims: 1, atLeast: true);
-        LayerChecks.SameTangentRows(x, shift, nameof(shift));
-        LayerChecks.SameTangentRows(x, scale, nameof(scale));
+        Dual.CheckInput(x, nameof(x), "[B, ...]", dims: 1, atLeast: true);
+        Dual.CheckSameTangentRows(x, shift, nameof(shift));
+        Dual.CheckSameTangentRows(x, scale, nameof(scale));
         var xs = x.Primal.shape;
         foreach (var (operand, name) in new[] { (shift, nameof(shift)), (scale, nameof(scale)) })
         {
@@ -29,7 +30,7 @@ public static class Modulation
             for (var i = 1; i < xs.Length; i++)
                 if (s[i] != 1 && s[i] != xs[i])
                     throw new System.ArgumentException(
-                        $"{name} must broadcast to x {LayerChecks.Shape(x.Primal)} without enlarging it; got {LayerChecks.Shape(operand.Primal)}.", name);
+                        $"{name} must broadcast to x {Guard.Shape(x.Primal)} without enlarging it; got {Guard.Shape(operand.Primal)}.", name);
         }
         using var scope = NewDisposeScope();
         var onePlusScale = scale.Primal + 1;

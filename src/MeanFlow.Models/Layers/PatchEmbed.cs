@@ -1,4 +1,5 @@
 using System;
+using MeanFlow.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -25,7 +26,7 @@ public sealed class PatchEmbed : nn.Module<Dual, Dual>
     public PatchEmbed(long inChannels, long hiddenSize, long patchSize, bool hasBias = true, Device? device = null, ScalarType? dtype = null)
         : base(nameof(PatchEmbed))
     {
-        LayerChecks.Positive(patchSize, nameof(patchSize));
+        Guard.Positive(patchSize, nameof(patchSize));
         PatchSize = patchSize;
         proj = new DualConv2d(inChannels, hiddenSize, patchSize, stride: patchSize, hasBias: hasBias, device: device, dtype: dtype);
         RegisterComponents();
@@ -43,10 +44,10 @@ public sealed class PatchEmbed : nn.Module<Dual, Dual>
     /// <exception cref="ArgumentException">The shape of <paramref name="x"/> does not fit.</exception>
     public override Dual forward(Dual x)
     {
-        LayerChecks.Input(x, nameof(x), $"[B, {proj.InChannels}, H, W]", dims: 4, dim: 1, size: proj.InChannels);
+        Dual.CheckInput(x, nameof(x), $"[B, {proj.InChannels}, H, W]", dims: 4, dim: 1, size: proj.InChannels);
         long h = x.Primal.shape[2], w = x.Primal.shape[3];
         if (h % PatchSize != 0 || w % PatchSize != 0)
-            throw new ArgumentException($"x's height and width must be divisible by the patch size {PatchSize}; got {LayerChecks.Shape(x.Primal)}.", nameof(x));
+            throw new ArgumentException($"x's height and width must be divisible by the patch size {PatchSize}; got {Guard.Shape(x.Primal)}.", nameof(x));
         using var scope = NewDisposeScope();
         return proj.call(x)                                     // (B, D, H/p, W/p)
             .MapLinear(t => t.flatten(2).transpose(1, 2))       // (B, N, D)

@@ -1,4 +1,5 @@
 using System;
+using MeanFlow.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -27,8 +28,8 @@ public sealed class SelfAttention : nn.Module<Dual, Dual>
     public SelfAttention(long dimension, long heads, bool qkvBias = true, bool qkNorm = false, Device? device = null, ScalarType? dtype = null)
         : base(nameof(SelfAttention))
     {
-        LayerChecks.Positive(dimension, nameof(dimension));
-        LayerChecks.Positive(heads, nameof(heads));
+        Guard.Positive(dimension, nameof(dimension));
+        Guard.Positive(heads, nameof(heads));
         if (dimension % heads != 0)
             throw new ArgumentOutOfRangeException(nameof(heads), heads, $"heads must divide dimension ({dimension}); got {heads}.");
         Dimension = dimension;
@@ -58,7 +59,7 @@ public sealed class SelfAttention : nn.Module<Dual, Dual>
     /// <exception cref="ArgumentException">The shape of <paramref name="x"/> does not fit.</exception>
     public override Dual forward(Dual x)
     {
-        LayerChecks.Input(x, nameof(x), $"[B, N, {Dimension}]", dims: 3, dim: -1, size: Dimension);
+        Dual.CheckInput(x, nameof(x), $"[B, N, {Dimension}]", dims: 3, dim: -1, size: Dimension);
         using var scope = NewDisposeScope();
         var n = x.Primal.shape[1];
         var packed = qkv.call(x);                                                        // (B, N, 3D)

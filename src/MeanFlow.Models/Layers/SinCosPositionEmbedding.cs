@@ -1,4 +1,5 @@
 using System;
+using MeanFlow.Internal;
 using static TorchSharp.torch;
 
 namespace MeanFlow.Models.Layers;
@@ -23,8 +24,8 @@ public static class SinCosPositionEmbedding
     {
         if (dimension < 4 || dimension % 4 != 0)
             throw new ArgumentOutOfRangeException(nameof(dimension), dimension, $"dimension must be a positive multiple of 4; got {dimension}.");
-        LayerChecks.Positive(gridHeight, nameof(gridHeight));
-        LayerChecks.Positive(gridWidth, nameof(gridWidth));
+        Guard.Positive(gridHeight, nameof(gridHeight));
+        Guard.Positive(gridWidth, nameof(gridWidth));
         using var scope = NewDisposeScope();
         var quarter = dimension / 4;
         var omega = arange(quarter, dtype: ScalarType.Float64).div_(quarter).mul_(-Math.Log(10000.0)).exp_();

@@ -1,4 +1,5 @@
 using System;
+using MeanFlow.Internal;
 using static TorchSharp.torch;
 
 namespace MeanFlow.Models.Layers;
@@ -23,7 +24,7 @@ public static class SoftmaxAttention
     public static Dual Apply(Dual q, Dual k, Dual v, double scale)
     {
         Check(q, k, v);
-        LayerChecks.PositiveFinite(scale, nameof(scale));
+        Guard.Positive(scale, nameof(scale));
         using var scope = NewDisposeScope();
         var p = q.Primal.matmul(k.Primal.transpose(-2, -1)).mul(scale).softmax(-1);    // (B, ..., N, M)
         var o = p.matmul(v.Primal);                                                      // (B, ..., N, E)
@@ -45,11 +46,11 @@ public static class SoftmaxAttention
 
     private static void Check(Dual q, Dual k, Dual v)
     {
-        LayerChecks.Input(q, nameof(q), "[B, ..., N, D]", dims: 3, atLeast: true);
-        LayerChecks.Input(k, nameof(k), "[B, ..., M, D]", dims: 3, atLeast: true);
-        LayerChecks.Input(v, nameof(v), "[B, ..., M, E]", dims: 3, atLeast: true);
-        LayerChecks.SameTangentRows(q, k, nameof(k));
-        LayerChecks.SameTangentRows(q, v, nameof(v));
+        Dual.CheckInput(q, nameof(q), "[B, ..., N, D]", dims: 3, atLeast: true);
+        Dual.CheckInput(k, nameof(k), "[B, ..., M, D]", dims: 3, atLeast: true);
+        Dual.CheckInput(v, nameof(v), "[B, ..., M, E]", dims: 3, atLeast: true);
+        Dual.CheckSameTangentRows(q, k, nameof(k));
+        Dual.CheckSameTangentRows(q, v, nameof(v));
         long[] qs = q.Primal.shape, ks = k.Primal.shape, vs = v.Primal.shape;
         var n = qs.Length;
         var lead = qs.AsSpan(0, n - 2);
@@ -57,6 +58,6 @@ public static class SoftmaxAttention
             || qs[n - 1] != ks[n - 1] || ks[n - 2] != vs[n - 2])
             throw new ArgumentException(
                 $"q, k, v must have shapes [B, ..., N, D], [B, ..., M, D], [B, ..., M, E] with equal leading dimensions; " +
-                $"got {LayerChecks.Shape(q.Primal)}, {LayerChecks.Shape(k.Primal)}, {LayerChecks.Shape(v.Primal)}.");
+                $"got {Guard.Shape(q.Primal)}, {Guard.Shape(k.Primal)}, {Guard.Shape(v.Primal)}.");
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using MeanFlow.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -26,12 +27,10 @@ public sealed class TimestepEmbedder : nn.Module<Dual, Dual>
     public TimestepEmbedder(long hiddenSize, long frequencyDimension = 256, double scale = 1000.0, double maxPeriod = 10000,
         Device? device = null, ScalarType? dtype = null) : base(nameof(TimestepEmbedder))
     {
-        LayerChecks.Positive(hiddenSize, nameof(hiddenSize));
-        if (frequencyDimension < 2)
-            throw new ArgumentOutOfRangeException(nameof(frequencyDimension), frequencyDimension, $"frequencyDimension must be ≥ 2; got {frequencyDimension}.");
-        if (!double.IsFinite(scale) || scale == 0)
-            throw new ArgumentOutOfRangeException(nameof(scale), scale, $"scale must be finite and non-zero; got {scale}.");
-        LayerChecks.PositiveFinite(maxPeriod, nameof(maxPeriod));
+        Guard.Positive(hiddenSize, nameof(hiddenSize));
+        Guard.AtLeast(frequencyDimension, 2, nameof(frequencyDimension));
+        Guard.NonZero(scale, nameof(scale));
+        Guard.Positive(maxPeriod, nameof(maxPeriod));
         HiddenSize = hiddenSize;
         FrequencyDimension = frequencyDimension;
         Scale = scale;

@@ -1,4 +1,5 @@
 using System;
+using MeanFlow.Internal;
 using static TorchSharp.torch;
 
 namespace MeanFlow.Models.Layers;
@@ -20,14 +21,14 @@ public static class Unpatchify
     /// <exception cref="ArgumentException">The shape of <paramref name="tokens"/> does not fit.</exception>
     public static Dual Apply(Dual tokens, long channels, long patchSize, long gridHeight, long gridWidth)
     {
-        LayerChecks.Positive(channels, nameof(channels));
-        LayerChecks.Positive(patchSize, nameof(patchSize));
-        LayerChecks.Positive(gridHeight, nameof(gridHeight));
-        LayerChecks.Positive(gridWidth, nameof(gridWidth));
+        Guard.Positive(channels, nameof(channels));
+        Guard.Positive(patchSize, nameof(patchSize));
+        Guard.Positive(gridHeight, nameof(gridHeight));
+        Guard.Positive(gridWidth, nameof(gridWidth));
         var width = patchSize * patchSize * channels;
-        LayerChecks.Input(tokens, nameof(tokens), $"[B, {gridHeight * gridWidth}, {width}]", dims: 3, dim: -1, size: width);
+        Dual.CheckInput(tokens, nameof(tokens), $"[B, {gridHeight * gridWidth}, {width}]", dims: 3, dim: -1, size: width);
         if (tokens.Primal.shape[1] != gridHeight * gridWidth)
-            throw new ArgumentException($"tokens must have shape [B, {gridHeight * gridWidth}, {width}]; got {LayerChecks.Shape(tokens.Primal)}.", nameof(tokens));
+            throw new ArgumentException($"tokens must have shape [B, {gridHeight * gridWidth}, {width}]; got {Guard.Shape(tokens.Primal)}.", nameof(tokens));
         return tokens.MapLinear(t => t
             .reshape(t.shape[0], gridHeight, gridWidth, patchSize, patchSize, channels)
             .permute(0, 5, 1, 3, 2, 4)                                       // (B, C, h, p, w, p)

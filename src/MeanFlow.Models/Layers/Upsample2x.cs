@@ -18,7 +18,7 @@ public sealed class Upsample2x : nn.Module<Dual, Dual>
     /// <exception cref="System.ArgumentException"><paramref name="x"/> is not 4-dimensional.</exception>
     public override Dual forward(Dual x)
     {
-        LayerChecks.Input(x, nameof(x), "[B, C, H, W]", dims: 4);
+        Dual.CheckInput(x, nameof(x), "[B, C, H, W]", dims: 4);
         using var scope = NewDisposeScope();
         return x.MapLinear(Apply).MoveToOuter(scope);
     }

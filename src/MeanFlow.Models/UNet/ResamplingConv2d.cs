@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using MeanFlow.Internal;
 using MeanFlow.Models.Layers;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -40,8 +41,8 @@ public sealed class ResamplingConv2d : nn.Module<Dual, Dual>
     public ResamplingConv2d(long inChannels, long outChannels, long kernel, bool hasBias = true, Resampling resampling = Resampling.None,
         IReadOnlyList<double>? filter = null, Device? device = null, ScalarType? dtype = null) : base(nameof(ResamplingConv2d))
     {
-        LayerChecks.Positive(inChannels, nameof(inChannels));
-        LayerChecks.Positive(outChannels, nameof(outChannels));
+        Guard.Positive(inChannels, nameof(inChannels));
+        Guard.Positive(outChannels, nameof(outChannels));
         if (kernel < 0 || (kernel > 0 && kernel % 2 == 0))
             throw new ArgumentOutOfRangeException(nameof(kernel), kernel, $"kernel must be 0 (no convolution) or odd; got {kernel}.");
         if (kernel == 0 && outChannels != inChannels)
@@ -109,9 +110,9 @@ public sealed class ResamplingConv2d : nn.Module<Dual, Dual>
     /// <exception cref="ArgumentException">The shape of <paramref name="x"/> does not fit.</exception>
     public override Dual forward(Dual x)
     {
-        LayerChecks.Input(x, nameof(x), $"[B, {InChannels}, H, W]", dims: 4, dim: 1, size: InChannels);
+        Dual.CheckInput(x, nameof(x), $"[B, {InChannels}, H, W]", dims: 4, dim: 1, size: InChannels);
         if (Resampling == Resampling.Down && (x.Primal.shape[2] % 2 != 0 || x.Primal.shape[3] % 2 != 0))
-            throw new ArgumentException($"Downsampling needs even height and width; got x of shape {LayerChecks.Shape(x.Primal)}.", nameof(x));
+            throw new ArgumentException($"Downsampling needs even height and width; got x of shape {Guard.Shape(x.Primal)}.", nameof(x));
         using var scope = NewDisposeScope();
         var y = Apply(x.Primal, bias);
         if (x.Tangent is null) return new Dual(y).MoveToOuter(scope);

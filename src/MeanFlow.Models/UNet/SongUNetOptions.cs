@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using MeanFlow.Fields;
+using MeanFlow.Internal;
 
 namespace MeanFlow.Models.UNet;
 
@@ -9,9 +10,10 @@ namespace MeanFlow.Models.UNet;
 /// The configuration of a <see cref="SongUNet"/>, EDM's SongUNet (DDPM++: positional time embedding, standard
 /// encoder and decoder) with MeanFlow's two time inputs. Validated on construction; immutable. The defaults are
 /// the official MeanFlow CIFAR-10 network (py-meanflow <c>MODEL_CONFIGS["unet"]</c> with EDM's SongUNet
-/// defaults for the rest), so <c>new SongUNetOptions(32, 3)</c> equals <see cref="MeanFlowCifar10"/>.
+/// defaults for the rest), so <c>new SongUNetOptions(32, 3)</c> is the network of <see cref="SongUNet.MeanFlowCifar10"/>; the presets are
+/// named factories of <see cref="SongUNet"/>.
 /// </summary>
-public sealed partial class SongUNetOptions
+public sealed class SongUNetOptions
 {
     /// <summary>Creates and validates the options.</summary>
     /// <param name="resolution">Image height and width R, divisible by 2^(levels − 1) (28 → 14 → 7 works).</param>
@@ -54,10 +56,10 @@ public sealed partial class SongUNetOptions
         int attentionHeads = 1,
         QkvLayout qkvLayout = QkvLayout.Stacked)
     {
-        Positive(resolution, nameof(resolution));
-        Positive(inChannels, nameof(inChannels));
-        Positive(outChannels ?? inChannels, nameof(outChannels));
-        Positive(modelChannels, nameof(modelChannels));
+        Guard.Positive(resolution, nameof(resolution));
+        Guard.Positive(inChannels, nameof(inChannels));
+        Guard.Positive(outChannels ?? inChannels, nameof(outChannels));
+        Guard.Positive(modelChannels, nameof(modelChannels));
         var multipliers = (channelMultipliers ?? new[] { 2, 2, 2 }).ToArray();
         if (multipliers.Length == 0 || multipliers.Any(m => m < 1))
             throw new ArgumentOutOfRangeException(nameof(channelMultipliers), EdmInit.Join(multipliers),
@@ -66,8 +68,8 @@ public sealed partial class SongUNetOptions
         if (resolution % step != 0)
             throw new ArgumentOutOfRangeException(nameof(resolution), resolution,
                 $"resolution must be divisible by 2^{multipliers.Length - 1} = {step} for {multipliers.Length} levels; got {resolution}.");
-        Positive(embeddingMultiplier, nameof(embeddingMultiplier));
-        Positive(blocksPerResolution, nameof(blocksPerResolution));
+        Guard.Positive(embeddingMultiplier, nameof(embeddingMultiplier));
+        Guard.Positive(blocksPerResolution, nameof(blocksPerResolution));
         var levels = Enumerable.Range(0, multipliers.Length).Select(l => resolution >> l).ToArray();
         var attention = (attentionResolutions ?? (levels.Length > 1 ? new[] { resolution / 2 } : Array.Empty<int>())).Distinct().ToArray();
         foreach (var a in attention)
@@ -76,7 +78,7 @@ public sealed partial class SongUNetOptions
                     $"attentionResolutions must be among the levels' resolutions {EdmInit.Join(levels)}; got {a}.");
         if (!(dropout >= 0 && dropout < 1))
             throw new ArgumentOutOfRangeException(nameof(dropout), dropout, $"dropout must lie in [0, 1); got {dropout}.");
-        Positive(noiseMultiplier, nameof(noiseMultiplier));
+        Guard.Positive(noiseMultiplier, nameof(noiseMultiplier));
         var noise = (long)modelChannels * noiseMultiplier;
         if (noise < 4 || noise % 2 != 0)
             throw new ArgumentOutOfRangeException(nameof(noiseMultiplier), noiseMultiplier,
@@ -86,12 +88,10 @@ public sealed partial class SongUNetOptions
             throw new ArgumentOutOfRangeException(nameof(resampleFilter), EdmInit.Join(filter),
                 $"resampleFilter must have an even number (≥ 2) of finite taps with a non-zero sum; got {EdmInit.Join(filter)}.");
         _ = conditioning.InputCount();   // throws ArgumentOutOfRangeException naming the unknown mode
-        if (!double.IsFinite(timeScale) || timeScale == 0)
-            throw new ArgumentOutOfRangeException(nameof(timeScale), timeScale, $"timeScale must be finite and non-zero; got {timeScale}.");
-        if (!(maxPeriod > 0) || !double.IsFinite(maxPeriod))
-            throw new ArgumentOutOfRangeException(nameof(maxPeriod), maxPeriod, $"maxPeriod must be a finite positive number; got {maxPeriod}.");
+        Guard.NonZero(timeScale, nameof(timeScale));
+        Guard.Positive(maxPeriod, nameof(maxPeriod));
         if (classes < 0) throw new ArgumentOutOfRangeException(nameof(classes), classes, $"classes must be ≥ 0; got {classes}.");
-        Positive(attentionHeads, nameof(attentionHeads));
+        Guard.Positive(attentionHeads, nameof(attentionHeads));
         if (!Enum.IsDefined(qkvLayout)) throw new ArgumentOutOfRangeException(nameof(qkvLayout), qkvLayout, $"Unknown qkvLayout {qkvLayout}.");
 
         Resolution = resolution;
@@ -121,63 +121,48 @@ public sealed partial class SongUNetOptions
     public int InChannels { get; }
 
     /// <summary>Output channels.</summary>
-    /// <value>The default is <see cref="InChannels"/>.</value>
     public int OutChannels { get; }
 
     /// <summary>Base channel count C.</summary>
-    /// <value>The default is 128.</value>
     public int ModelChannels { get; }
 
     /// <summary>Channel multipliers per level.</summary>
-    /// <value>The default is [2, 2, 2].</value>
     public IReadOnlyList<int> ChannelMultipliers { get; }
 
     /// <summary>Embedding width as a multiple of C.</summary>
-    /// <value>The default is 4.</value>
     public int EmbeddingMultiplier { get; }
 
     /// <summary>Encoder blocks per level.</summary>
-    /// <value>The default is 4.</value>
     public int BlocksPerResolution { get; }
 
     /// <summary>Resolutions with self-attention.</summary>
-    /// <value>The default is { R/2 }.</value>
     public IReadOnlyList<int> AttentionResolutions { get; }
 
     /// <summary>Dropout probability.</summary>
-    /// <value>The default is 0.2.</value>
     public double Dropout { get; }
 
     /// <summary>Sinusoidal channels per time input as a multiple of C.</summary>
-    /// <value>The default is 2.</value>
     public int NoiseMultiplier { get; }
 
     /// <summary>Resampling filter taps.</summary>
-    /// <value>The default is [1, 3, 3, 1].</value>
     public IReadOnlyList<double> ResampleFilter { get; }
 
     /// <summary>Time inputs.</summary>
-    /// <value>The default is <see cref="TimeConditioning.TimeAndInterval"/>.</value>
     public TimeConditioning Conditioning { get; }
 
     /// <summary>Factor on times before the embedding.</summary>
-    /// <value>The default is 1.</value>
     public double TimeScale { get; }
 
     /// <summary>Longest period of the sinusoidal embedding.</summary>
-    /// <value>The default is 10000.</value>
     public double MaxPeriod { get; }
 
     /// <summary>Number of classes (0: unconditional); the null class is index <see cref="Classes"/>.</summary>
-    /// <value>The default is 0.</value>
     public int Classes { get; }
 
     /// <summary>Attention heads.</summary>
-    /// <value>The default is 1.</value>
     public int AttentionHeads { get; }
 
     /// <summary>Layout of the qkv channels.</summary>
-    /// <value>The default is <see cref="QkvLayout.Stacked"/>.</value>
     public QkvLayout QkvLayout { get; }
 
     /// <summary>Width of the embedding vector, C·<see cref="EmbeddingMultiplier"/>.</summary>
@@ -188,9 +173,4 @@ public sealed partial class SongUNetOptions
 
     /// <summary>The encoder and decoder entries, in order.</summary>
     internal UNetLayout Layout { get; }
-
-    private static void Positive(int value, string name)
-    {
-        if (value < 1) throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive; got {value}.");
-    }
 }

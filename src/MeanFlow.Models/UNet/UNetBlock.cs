@@ -1,4 +1,5 @@
 using System;
+using MeanFlow.Internal;
 using MeanFlow.Models.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -59,7 +60,7 @@ public sealed class UNetBlock : nn.Module<Dual, Dual, Dual>
             if (!EdmInit.GroupNormFits(channels))
                 throw new ArgumentOutOfRangeException(name, channels,
                     $"{name} must be ≥ 4 and divisible by EDM's GroupNorm group count min(32, C / 4); got {channels}.");
-        LayerChecks.Positive(embeddingChannels, nameof(embeddingChannels));
+        Guard.Positive(embeddingChannels, nameof(embeddingChannels));
         if (!(dropout >= 0 && dropout < 1))
             throw new ArgumentOutOfRangeException(nameof(dropout), dropout, $"dropout must lie in [0, 1); got {dropout}.");
         if (attention && (heads < 1 || outChannels % heads != 0))

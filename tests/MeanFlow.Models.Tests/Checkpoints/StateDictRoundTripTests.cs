@@ -6,7 +6,8 @@ using TorchSharp;
 using MeanFlow.Tests;
 using Xunit;
 using static MeanFlow.Models.Tests.DiT.DiTTestModels;
-using static MeanFlow.Models.Tests.Layers.TangentCheck;
+using static MeanFlow.Models.Testing.TangentCheck;
+using static MeanFlow.Models.Tests.Layers.Float64Inputs;
 using static MeanFlow.Tests.TestTensors;
 using static TorchSharp.torch;
 

@@ -5,7 +5,8 @@ using MeanFlow.Models.DiT;
 using TorchSharp;
 using Xunit;
 using static MeanFlow.Models.Tests.DiT.DiTTestModels;
-using static MeanFlow.Models.Tests.Layers.TangentCheck;
+using static MeanFlow.Models.Testing.TangentCheck;
+using static MeanFlow.Models.Tests.Layers.Float64Inputs;
 using static MeanFlow.Tests.TestTensors;
 using static TorchSharp.torch;
 

@@ -53,24 +53,24 @@ public sealed class MeanFlowDiTPresetTests
     [InlineData("Small", 6, 256, 4, 4, 7_524_144, 8)]
     public void PresetHasItsShapeAndItsStatedParameterCount(string name, int depth, int hidden, int heads, int patch, long stated, long millions)
     {
-        var config = name switch
+        // Built on the meta device: shapes only, no memory, no arithmetic.
+        var meta = new Device(DeviceType.META);
+        using var model = name switch
         {
-            "B2" => MeanFlowDiTConfig.B2(),
-            "M2" => MeanFlowDiTConfig.M2(),
-            "L2" => MeanFlowDiTConfig.L2(),
-            "XL2" => MeanFlowDiTConfig.XL2(),
-            "Tiny" => MeanFlowDiTConfig.Tiny(),
-            _ => MeanFlowDiTConfig.Small(),
+            "B2" => MeanFlowDiT.B2(device: meta),
+            "M2" => MeanFlowDiT.M2(device: meta),
+            "L2" => MeanFlowDiT.L2(device: meta),
+            "XL2" => MeanFlowDiT.XL2(device: meta),
+            "Tiny" => MeanFlowDiT.Tiny(device: meta),
+            _ => MeanFlowDiT.Small(device: meta),
         };
+        var config = model.Config;
         Assert.Equal((depth, hidden, heads, patch), (config.Depth, config.HiddenSize, config.Heads, config.PatchSize));
         Assert.Equal(TimeConditioning.TimeAndInterval, config.Conditioning);
         var reference = ReferenceCount(config.InputSize, config.InChannels, config.PatchSize, config.HiddenSize, config.Depth,
             config.Heads, config.Classes, 4 * config.HiddenSize, timeEmbedders: 2);
         Assert.Equal(stated, reference);
         Assert.Equal(millions, Math.Round(reference / 1e6));
-
-        // The module itself, built on the meta device (shapes only, no memory, no arithmetic).
-        using var model = new MeanFlowDiT(config, device: new Device(DeviceType.META));
         Assert.Equal(stated, DiTTestModels.ParameterCount(model));
         var stateDict = 0L;
         foreach (var (_, tensor) in model.state_dict()) stateDict += tensor.numel();
@@ -84,9 +84,22 @@ public sealed class MeanFlowDiTPresetTests
     [InlineData(TimeConditioning.IntervalOnly, 1)]
     public void EachTimeInputHasItsOwnEmbedder(TimeConditioning mode, int embedders)
     {
-        var config = MeanFlowDiTConfig.Tiny(classes: 0, conditioning: mode);
-        using var model = new MeanFlowDiT(config, device: new Device(DeviceType.META));
+        using var model = MeanFlowDiT.Tiny(classes: 0, conditioning: mode, device: new Device(DeviceType.META));
         var expected = ReferenceCount(28, 1, 4, 128, 4, 4, 0, 512, timeEmbedders: embedders);
         Assert.Equal(expected, DiTTestModels.ParameterCount(model));
+    }
+
+    [Fact]
+    public void PresetsPassTheirArgumentsThrough()
+    {
+        var meta = new Device(DeviceType.META);
+        using var tiny = MeanFlowDiT.Tiny(3, 16, 2, 2, TimeConditioning.TimeAndStart, timeScale: 1, device: meta);
+        var c = tiny.Config;
+        Assert.Equal((3, 16, 2, 2, TimeConditioning.TimeAndStart, 1.0), (c.Classes, c.InputSize, c.InChannels, c.PatchSize, c.Conditioning, c.TimeScale));
+        using var b2 = MeanFlowDiT.B2(classes: 0, inputSize: 8, inChannels: 3, TimeConditioning.IntervalOnly, timeScale: 2, device: meta);
+        c = b2.Config;
+        Assert.Equal((0, 8, 3, 2, TimeConditioning.IntervalOnly, 2.0, 768), (c.Classes, c.InputSize, c.InChannels, c.PatchSize, c.Conditioning, c.TimeScale, c.HiddenSize));
+        using var small = MeanFlowDiT.Small(timeScale: 10, device: meta);
+        Assert.Equal((10, 32, 3, 10.0), (small.Config.Classes, small.Config.InputSize, small.Config.InChannels, small.Config.TimeScale));
     }
 }

@@ -5,7 +5,8 @@ using MeanFlow.Jvp;
 using TorchSharp;
 using Xunit;
 using static MeanFlow.Models.Tests.DiT.DiTTestModels;
-using static MeanFlow.Models.Tests.Layers.TangentCheck;
+using static MeanFlow.Models.Testing.TangentCheck;
+using static MeanFlow.Models.Tests.Layers.Float64Inputs;
 using static MeanFlow.Tests.TestTensors;
 using static TorchSharp.torch;
 
@@ -44,7 +45,7 @@ public sealed class MeanFlowDiTTangentTests
             Assert.Equal(new[] { k, Channels, ImageSize, ImageSize }, forward.Tangent.shape);
             if (k == 0) continue;
             Assert.True(exact.Tangent.abs().max().ToDouble() > 1e-3, "the reference JVP is (nearly) zero: the check could not fail");
-            AssertClose(forward.Tangent, exact.Tangent, Tolerance, $"{mode}, labels {labelled}, K = {k}");
+            AssertClose(forward.Tangent, exact.Tangent, DefaultTolerance, $"{mode}, labels {labelled}, K = {k}");
         }
     }
 
@@ -65,7 +66,7 @@ public sealed class MeanFlowDiTTangentTests
             {
                 using var forward = new ForwardModeJvp().Compute(model, z, r, t, null, tangent);
                 using var exact = new DoubleBackwardJvp().Compute(model, z, r, t, null, tangent);
-                AssertClose(forward.Tangent, exact.Tangent, Tolerance, mode.ToString());
+                AssertClose(forward.Tangent, exact.Tangent, DefaultTolerance, mode.ToString());
             }
             // Along dr = dt the interval t − r is constant: in (t − r)-only mode u does not move at all.
             if (mode == TimeConditioning.IntervalOnly)

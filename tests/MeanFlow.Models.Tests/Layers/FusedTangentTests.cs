@@ -3,7 +3,8 @@ using System.Collections.Generic;
 using MeanFlow.Models.Layers;
 using TorchSharp;
 using Xunit;
-using static MeanFlow.Models.Tests.Layers.TangentCheck;
+using static MeanFlow.Models.Testing.TangentCheck;
+using static MeanFlow.Models.Tests.Layers.Float64Inputs;
 using static MeanFlow.Tests.TestTensors;
 using static TorchSharp.torch;
 
@@ -57,7 +58,7 @@ public sealed class FusedTangentTests
             Assert.True(SymmetricJacobian.Applies(zeros(TangentShape(shape, k))), "the test must exercise the fused path");
             TangentIsExact(xs => layer.call(xs[0]), new[] { x }, k, seed: 20 + (ulong)k);
         }
-        GradientsAreUnchanged(layer, x, k: 2);
+        GradientsAreUnchanged(layer, x, tangentRows: 2);
     }
 
     [Theory]

@@ -4,7 +4,8 @@ using MeanFlow.Models.Layers;
 using MeanFlow.Models.UNet;
 using TorchSharp;
 using Xunit;
-using static MeanFlow.Models.Tests.Layers.TangentCheck;
+using static MeanFlow.Models.Testing.TangentCheck;
+using static MeanFlow.Models.Tests.Layers.Float64Inputs;
 using static MeanFlow.Tests.TestTensors;
 using static TorchSharp.torch;
 

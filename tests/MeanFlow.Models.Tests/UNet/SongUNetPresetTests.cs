@@ -4,7 +4,8 @@ using MeanFlow.Jvp;
 using MeanFlow.Models.UNet;
 using TorchSharp;
 using Xunit;
-using static MeanFlow.Models.Tests.Layers.TangentCheck;
+using static MeanFlow.Models.Testing.TangentCheck;
+using static MeanFlow.Models.Tests.Layers.Float64Inputs;
 using static MeanFlow.Tests.TestTensors;
 using static TorchSharp.torch;
 
@@ -37,7 +38,7 @@ public sealed class SongUNetPresetTests
     {
         // py-meanflow's network: two time inputs of 256 channels each (map_layer0: 512 → 512), filter [1, 3, 3, 1],
         // no augmentation mapping. Versus EDM's DDPM++: +384·512 = +196,608 in map_layer0, −1,152 without map_augment.
-        using var net = SongUNet.MeanFlowCifar10(new Generator(1));
+        using var net = SongUNet.MeanFlowCifar10(generator: new Generator(1));
         var expected = EdmStateDict.Of(32, 3, 3, 128, new[] { 2, 2, 2 }, 4, 4, new[] { 16 }, mapInputs: 512, filterTaps: 4);
         AssertStateDictIs(net, expected);
         Assert.Equal(55_929_347, EdmStateDict.ParameterCount(expected));
@@ -52,9 +53,7 @@ public sealed class SongUNetPresetTests
     [InlineData(28, 1, 0, 16, 442_321)]
     public void SmallPresetMatchesTheReferenceArchitectureAndShapes(int resolution, int channels, int classes, int modelChannels, long count)
     {
-        using var net = modelChannels == 32
-            ? SongUNet.Small(resolution, channels, classes, new Generator(2))
-            : new SongUNet(SongUNetOptions.Small(resolution, channels, classes, modelChannels: modelChannels), new Generator(2));
+        using var net = SongUNet.Small(resolution, channels, classes, modelChannels: modelChannels, generator: new Generator(2));
         var expected = EdmStateDict.Of(resolution, channels, channels, modelChannels, new[] { 1, 2, 2 }, 4, 2, new[] { resolution / 4 },
             mapInputs: 2 * modelChannels, labelDim: classes);
         AssertStateDictIs(net, expected);
@@ -90,14 +89,16 @@ public sealed class SongUNetPresetTests
         Assert.Equal(new[] { 16 }, o.AttentionResolutions);
         Assert.Equal(new[] { 1.0, 3, 3, 1 }, o.ResampleFilter);
         Assert.Equal(MeanFlow.Fields.TimeConditioning.TimeAndInterval, o.Conditioning);
-        var preset = SongUNetOptions.MeanFlowCifar10();
+        using var cifar10 = SongUNet.MeanFlowCifar10(device: new Device(DeviceType.META));
+        var preset = cifar10.Options;
         Assert.Equal(o.Layout.Encoder.Concat(o.Layout.Decoder), preset.Layout.Encoder.Concat(preset.Layout.Decoder));
     }
 
     [Fact]
     public void TwentyEightPixelsDownsampleTo14And7()
     {
-        var o = SongUNetOptions.Small();
+        using var net = SongUNet.Small(device: new Device(DeviceType.META));
+        var o = net.Options;
         Assert.Equal(new[] { "28x28_conv", "28x28_block0", "28x28_block1", "14x14_down", "14x14_block0", "14x14_block1",
             "7x7_down", "7x7_block0", "7x7_block1" }, o.Layout.Encoder.Select(e => e.Name));
         Assert.Equal(new[] { "7x7_in0", "7x7_in1", "7x7_block0", "7x7_block1", "7x7_block2", "14x14_up", "14x14_block0",
@@ -105,6 +106,18 @@ public sealed class SongUNetPresetTests
             o.Layout.Decoder.Select(e => e.Name));
         Assert.Equal(new[] { "7x7_block0", "7x7_block1", "7x7_in0", "7x7_block2" },
             o.Layout.Encoder.Concat(o.Layout.Decoder).Where(e => e.Attention).Select(e => e.Name));
+    }
+
+    [Fact]
+    public void PresetsPassTheirArgumentsThrough()
+    {
+        var meta = new Device(DeviceType.META);
+        using var small = SongUNet.Small(32, 3, 10, MeanFlow.Fields.TimeConditioning.TimeAndStart, 16, 1, timeScale: 1000, device: meta);
+        var o = small.Options;
+        Assert.Equal((32, 3, 10, MeanFlow.Fields.TimeConditioning.TimeAndStart, 16, 1, 1000.0),
+            (o.Resolution, o.InChannels, o.Classes, o.Conditioning, o.ModelChannels, o.BlocksPerResolution, o.TimeScale));
+        using var cifar10 = SongUNet.MeanFlowCifar10(classes: 10, timeScale: 5, device: meta);
+        Assert.Equal((10, 5.0), (cifar10.Options.Classes, cifar10.Options.TimeScale));
     }
 
     [Fact]

@@ -3,7 +3,8 @@ using MeanFlow.Fields;
 using MeanFlow.Models.UNet;
 using TorchSharp;
 using Xunit;
-using static MeanFlow.Models.Tests.Layers.TangentCheck;
+using static MeanFlow.Models.Testing.TangentCheck;
+using static MeanFlow.Models.Tests.Layers.Float64Inputs;
 using static MeanFlow.Tests.TestTensors;
 using static MeanFlow.Models.Tests.UNet.UNetTestNets;
 using static TorchSharp.torch;
@@ -36,8 +37,8 @@ public sealed class SongUNetReferenceTests
     {
         // Three levels (28 → 14 → 7), filter [1, 1], two blocks per level, (t, r) conditioning, time scale 1.
         using var generator = new Generator(3);
-        var options = SongUNetOptions.Small(28, 1, conditioning: TimeConditioning.TimeAndStart);
-        var net = new SongUNet(options, generator, dtype: ScalarType.Float64);
+        var net = SongUNet.Small(28, 1, conditioning: TimeConditioning.TimeAndStart, generator: generator, dtype: ScalarType.Float64);
+        var options = net.Options;
         using (no_grad())
             foreach (var p in net.parameters()) p.add_(randn(p.shape, dtype: ScalarType.Float64, generator: generator).mul_(0.05));
         net.eval();

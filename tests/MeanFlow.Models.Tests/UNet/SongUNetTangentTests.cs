@@ -6,7 +6,8 @@ using MeanFlow.Models.Layers;
 using MeanFlow.Models.UNet;
 using TorchSharp;
 using Xunit;
-using static MeanFlow.Models.Tests.Layers.TangentCheck;
+using static MeanFlow.Models.Testing.TangentCheck;
+using static MeanFlow.Models.Tests.Layers.Float64Inputs;
 using static MeanFlow.Tests.TestTensors;
 using static MeanFlow.Models.Tests.UNet.UNetTestNets;
 using static TorchSharp.torch;
@@ -76,7 +77,7 @@ public sealed class SongUNetTangentTests
                     expected = full.narrow(0, 0, k);
                 }
                 Assert.True(expected.abs().max().ToDouble() > 0, "the reference JVP is zero: the check could not fail");
-                AssertClose(output.Tangent, expected, Tolerance, $"{conditioning}, labels = {conditional}, training = {training}, K = {k}");
+                AssertClose(output.Tangent, expected, DefaultTolerance, $"{conditioning}, labels = {conditional}, training = {training}, K = {k}");
             }
         }
     }
@@ -116,7 +117,7 @@ public sealed class SongUNetTangentTests
         using var exact = new DoubleBackwardJvp().Compute(net, z, r, t, labels, tangent);
         Assert.True(Identical(forward.Value, exact.Value));
         Assert.Equal(new[] { k, Channels, Resolution, Resolution }, forward.Tangent.shape);
-        if (k > 0) AssertClose(forward.Tangent, exact.Tangent, Tolerance, "forward mode vs double backward");
+        if (k > 0) AssertClose(forward.Tangent, exact.Tangent, DefaultTolerance, "forward mode vs double backward");
     }
 
     [Fact]

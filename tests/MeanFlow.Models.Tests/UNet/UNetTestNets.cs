@@ -2,7 +2,8 @@ using System.Linq;
 using MeanFlow.Fields;
 using MeanFlow.Models.UNet;
 using TorchSharp;
-using static MeanFlow.Models.Tests.Layers.TangentCheck;
+using static MeanFlow.Models.Testing.TangentCheck;
+using static MeanFlow.Models.Tests.Layers.Float64Inputs;
 using static MeanFlow.Tests.TestTensors;
 using static TorchSharp.torch;
 
