@@ -1,3 +1,5 @@
+using System;
+
 namespace MeanFlow.Runtime;
 
 /// <summary>
@@ -11,5 +13,5 @@ namespace MeanFlow.Runtime;
 internal sealed record MissingVersion(string Version, string Provider, string Library)
 {
     /// <summary>Whether the version belongs to libstdc++ (<c>GLIBCXX_*</c>, <c>CXXABI_*</c>), which MeanFlow.GlibcxxFix can address.</summary>
-    internal bool IsLibStdCxx => Version.StartsWith("GLIBCXX_", System.StringComparison.Ordinal) || Version.StartsWith("CXXABI_", System.StringComparison.Ordinal);
+    internal bool IsLibStdCxx => Version.StartsWith("GLIBCXX_", StringComparison.Ordinal) || Version.StartsWith("CXXABI_", StringComparison.Ordinal);
 }
