@@ -107,7 +107,8 @@ public class NativeLoadDiagnosisTests
     {
         // TorchSharp 0.107.0's library needs up to GLIBCXX_3.4.32 (re-audit when TorchSharp is upgraded); this system's
         // libstdc++.so.6.0.N defines up to GLIBCXX_3.4.N. Its dependencies (libtorch.so, ...) are already loaded here
-        // by soname, so the only thing that can stop the NuGet cache's copy from loading is a missing version.
+        // by soname, so the only thing that can stop the NuGet cache's copy from loading is a missing version; and where
+        // it loads (N ≥ 32), only that second copy of the shim is mapped, never a second libtorch, and freed again.
         string original = TorchSharpFiles.Original();
         int n = TorchSharpFiles.GlibcxxMinor();
         var error = NativeLoadDiagnosis.LoadError(original);
