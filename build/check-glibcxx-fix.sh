@@ -10,7 +10,7 @@
 #   3. with -p:TorchSharpGlibcxxFix=false the output copy is the original; where this system needed the patch, the
 #      app then fails at TorchRuntime.EnsureLoaded() with a TorchRuntimeException that names the library, the
 #      missing version and MeanFlow.GlibcxxFix (exit code 3); where it did not, the app runs as in 2.
-# Needs: Linux, the .NET SDK, g++, cmp. Takes 1.5-2.5 minutes on 2 shared cores. Nothing outside the temp directory is written
+# Needs: Linux, the .NET SDK, g++, cmp. Takes 35 s to 2.5 minutes (2 cores, alone or shared). Nothing outside the temp directory is written
 # (MeanFlow.Core builds into it with --artifacts-path; the NuGet cache is only read).
 # Usage: build/check-glibcxx-fix.sh   (from anywhere; KEEP=1 keeps the temp dir)
 set -euo pipefail
