@@ -31,13 +31,13 @@ build_all() {   # $1: target (Rebuild or Build), $2: extra properties
 <Project>
   <ItemGroup>
 $items  </ItemGroup>
-  <Target Name="Go"><MSBuild Projects="@(P)" Targets="$1" BuildInParallel="true" Properties="TorchSharpGlibcxxFix=false$2" /></Target>
+  <Target Name="Go"><MSBuild Projects="@(P)" Targets="$1" BuildInParallel="true" Properties="$2" /></Target>
 </Project>
 XML
   for dir in "${projects[@]}"; do dotnet restore "$(ls "$dir"/*.csproj)" -v q > /dev/null; done
   dotnet msbuild "$traversal" -t:Go -nologo -clp:NoSummary -v:m
 }
-build_all Rebuild ";TreatWarningsAsErrors=false" >> "$log" 2>&1 || { cat "$log"; echo "update-public-api: build failed" >&2; exit 1; }
+build_all Rebuild "TreatWarningsAsErrors=false" >> "$log" 2>&1 || { cat "$log"; echo "update-public-api: build failed" >&2; exit 1; }
 
 stale=0
 for dir in "${projects[@]}"; do

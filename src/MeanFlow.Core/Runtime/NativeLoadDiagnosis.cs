@@ -2,117 +2,105 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace MeanFlow.Runtime;
 
 /// <summary>
-/// Why glibc refuses a native library: the symbol versions it needs that its dependencies do not define,
-/// and a message that names them and the fix.
+/// Why the dynamic loader refuses TorchSharp's native library, in the loader's own words: loading the library again
+/// with <see cref="NativeLibrary.Load(string)"/> gives the dlerror text that TorchSharp's message hides, and a missing
+/// symbol version in it ("version `GLIBCXX_3.4.32' not found") is explained together with the package that fixes it.
 /// </summary>
 internal static class NativeLoadDiagnosis
 {
+    /// <summary>The package that makes TorchSharp load where libstdc++ lacks an unused version.</summary>
+    internal const string FixPackage = "MeanFlow.GlibcxxFix";
+
     internal const string DocumentationUrl = "https://github.com/meanflow-net/MeanFlow.NET/blob/main/docs/articles/platform-support.md";
 
-    /// <summary>
-    /// The non-weak version needs of <paramref name="library"/> that the file providing the dependency does not
-    /// define. A dependency that <paramref name="providerOf"/> cannot find, or that defines no versions, is skipped:
-    /// glibc does not check versions against an unversioned object.
-    /// </summary>
-    /// <param name="library">The ELF shared object to check.</param>
-    /// <param name="providerOf">(soname, library) → the file that provides that soname, or <c>null</c>.</param>
-    internal static IReadOnlyList<VersionGap> FindGaps(string library, Func<string, string, string?> providerOf)
+    // glibc's elf/dl-version.c: "<provider>: version `<name>' not found (required by <library>)". The provider is a
+    // path or soname; the quotes are ` and ' in glibc's own text, typographic ones in some translations.
+    private static readonly Regex VersionNotFound = new(
+        @"(?<provider>[^\s:][^:\n]*): version [`'‘](?<version>[^`'‘’\s]+)['’] not found \(required by (?<library>[^)\n]+)\)",
+        RegexOptions.CultureInvariant);
+
+    /// <summary>The missing versions that a loader message reports, in order, each once; empty when it reports none.</summary>
+    /// <param name="loaderMessage">A <see cref="DllNotFoundException"/> message, which ends with the dlerror text.</param>
+    internal static IReadOnlyList<MissingVersion> Parse(string loaderMessage) =>
+        VersionNotFound.Matches(loaderMessage)
+            .Select(m => new MissingVersion(m.Groups["version"].Value, m.Groups["provider"].Value.Trim(), m.Groups["library"].Value.Trim()))
+            .Distinct()
+            .ToArray();
+
+    /// <summary>The loader's error for <paramref name="library"/>, or <c>null</c> when it loads (it is then freed again).</summary>
+    internal static string? LoadError(string library)
     {
-        var image = ElfImage.Read(library);
-        var providers = new Dictionary<string, (string? Path, IReadOnlySet<string> Defined)>(StringComparer.Ordinal);
-        var gaps = new List<VersionGap>();
-        foreach (var need in image.VersionNeeds())
+        try
         {
-            if (need.IsWeak) continue;
-            if (!providers.TryGetValue(need.File, out var provider))
-            {
-                var path = providerOf(need.File, library);
-                provider = (path, path is null ? new HashSet<string>() : ElfImage.Read(path).DefinedVersions());
-                providers[need.File] = provider;
-            }
-            if (provider.Path is null || provider.Defined.Count == 0 || provider.Defined.Contains(need.Version)) continue;
-            gaps.Add(new VersionGap(library, need.File, need.Version, provider.Path,
-                VersionNames.HighestOfFamily(provider.Defined, need.Version), image.SymbolsBoundTo(need.Index)));
+            NativeLibrary.Free(NativeLibrary.Load(library));
+            return null;
         }
-        return gaps;
+        catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
+        {
+            return e.Message;
+        }
     }
 
-    /// <summary>A message naming each gap, whether a weak-marked copy can load, and how to fix it.</summary>
-    internal static string Describe(IReadOnlyList<VersionGap> gaps)
+    /// <summary>
+    /// The first of <paramref name="candidates"/> whose load error reports missing versions, with them; <c>null</c> when
+    /// none does (each loads, or fails for another reason): then TorchSharp's own error stands.
+    /// </summary>
+    /// <param name="candidates">Library paths, most likely first.</param>
+    /// <param name="loadError">Path → the loader's error message, or <c>null</c> when the library loads.</param>
+    internal static (string Library, IReadOnlyList<MissingVersion> Missing)? Find(IEnumerable<string> candidates, Func<string, string?> loadError)
     {
-        if (gaps.Count == 0) throw new ArgumentException("There is nothing to describe: no version gaps.", nameof(gaps));
-        var text = new StringBuilder();
-        foreach (var group in gaps.GroupBy(g => (g.Library, g.Dependency, g.Provider)))
+        foreach (var candidate in candidates)
         {
-            var versions = group.Select(g => g.Version).ToArray();
-            var highest = group.First().HighestProvided;
-            text.Append($"{group.Key.Library} needs {string.Join(", ", versions)} from {group.Key.Dependency}, but {group.Key.Provider} ");
-            text.Append(highest is null
-                ? $"defines no {VersionNames.Family(versions[0])} version. "
-                : $"provides only up to {highest}. ");
-            var used = group.SelectMany(g => g.UsedSymbols).Distinct().ToArray();
-            var bound = group.SelectMany(g => g.Symbols).Select(s => s.Name).Distinct().ToArray();
-            var newer = $"run on a system whose {group.Key.Dependency} defines {versions.Max(VersionComparer)}{SystemHint(versions)}";
-            if (used.Length == 0)
-            {
-                text.Append(bound.Length == 0
-                    ? "No symbol is bound to it, "
-                    : $"Nothing uses the symbol(s) bound to it ({string.Join(", ", bound)}), ");
-                text.Append("so a copy with that version need marked weak loads and works. MeanFlow.Core's build step writes " +
-                    "such a copy to obj/ and uses it in the build and publish output on Linux, unless it is turned off: rebuild " +
-                    "the application without -p:TorchSharpGlibcxxFix=false and without excluding the MeanFlow.Core package's " +
-                    "build assets (outside MSBuild, e.g. in a notebook, patch the copy that is loaded with build/weaken_unused_verneed.py " +
-                    "from the MeanFlow.NET repository). " +
-                    $"Otherwise {newer}. ");
-            }
-            else
-            {
-                text.Append($"The library really uses {string.Join(", ", used)} of that version, so it cannot run with this " +
-                    $"{group.Key.Dependency}: {newer}, or use a TorchSharp build made for older systems. ");
-            }
+            var error = loadError(candidate);
+            if (error is null) continue;
+            var missing = Parse(error);
+            if (missing.Count > 0) return (candidate, missing);
         }
+        return null;
+    }
+
+    /// <summary>What is missing, from which file, and what fixes it: the package and its opt-out, or a newer system.</summary>
+    internal static string Describe(string library, IReadOnlyList<MissingVersion> missing)
+    {
+        if (missing.Count == 0) throw new ArgumentException("There is nothing to describe: no missing versions.", nameof(missing));
+        var text = new StringBuilder();
+        foreach (var group in missing.GroupBy(m => m.Provider))
+            text.Append($"{library} needs {string.Join(", ", group.Select(m => m.Version))}, which {group.Key} does not define. ");
+        var libStdCxx = missing.Where(m => m.IsLibStdCxx).Select(m => m.Version).ToArray();
+        if (libStdCxx.Length > 0)
+        {
+            text.Append($"The {FixPackage} package makes the library load when nothing in it uses that version, as with " +
+                "GLIBCXX_3.4.32 in TorchSharp 0.107: add it to the application (dotnet add package " + FixPackage + ") and " +
+                "rebuild; the build then writes a copy of the library with that version need marked weak to obj/ and uses " +
+                "it in the build and publish output. If the application references it already, the fix was turned off " +
+                "(-p:TorchSharpGlibcxxFix=false) or its build warned that the version is really used. ");
+            text.Append($"Otherwise run on a system whose libstdc++ defines {string.Join(" and ", libStdCxx)}{SystemHint(libStdCxx)}. ");
+        }
+        foreach (var other in missing.Where(m => !m.IsLibStdCxx))
+            text.Append($"No build step can supply {other.Version} of {Path.GetFileName(other.Provider)}: run on a system whose " +
+                $"{Path.GetFileName(other.Provider)} defines it. ");
         text.Append($"See {DocumentationUrl}.");
         return text.ToString();
     }
 
-    private static readonly Comparer<string> VersionComparer = Comparer<string>.Create(VersionNames.Compare);
-
     /// <summary>Which GCC releases first shipped the libstdc++ versions TorchSharp builds have needed.</summary>
     private static string SystemHint(IEnumerable<string> versions)
     {
-        var highest = versions.Max(VersionComparer);
-        return highest switch
+        var hints = versions.Select(v => v switch
         {
-            "GLIBCXX_3.4.31" => " (libstdc++ of GCC 13.1 or later)",
-            "GLIBCXX_3.4.32" => " (libstdc++ of GCC 13.2 or later, e.g. Debian 13, Ubuntu 24.04, Fedora 39)",
-            "GLIBCXX_3.4.33" => " (libstdc++ of GCC 14 or later, e.g. Debian 13, Ubuntu 24.04)",
-            "GLIBCXX_3.4.34" => " (libstdc++ of GCC 15 or later)",
-            _ => "",
-        };
-    }
-
-    /// <summary>
-    /// The first of <paramref name="candidates"/> that has gaps, with its gaps, or <c>null</c> when none has any
-    /// (or none can be read): then the load failed for another reason and the original error stands.
-    /// </summary>
-    internal static (string Library, IReadOnlyList<VersionGap> Gaps)? FirstWithGaps(
-        IEnumerable<string> candidates, Func<string, string, string?> providerOf)
-    {
-        foreach (var candidate in candidates)
-        {
-            IReadOnlyList<VersionGap> gaps;
-            try { gaps = FindGaps(candidate, providerOf); }
-            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or OverflowException)
-            {
-                continue;   // unreadable or not ELF: try the next copy
-            }
-            if (gaps.Count > 0) return (candidate, gaps);
-        }
-        return null;
+            "GLIBCXX_3.4.31" => "GCC 13.1 or later",
+            "GLIBCXX_3.4.32" => "GCC 13.2 or later, e.g. Debian 13, Ubuntu 24.04, Fedora 39",
+            "GLIBCXX_3.4.33" => "GCC 14 or later, e.g. Debian 13, Ubuntu 24.04",
+            "GLIBCXX_3.4.34" => "GCC 15 or later",
+            _ => null,
+        }).Where(h => h is not null).Distinct().ToArray();
+        return hints.Length == 0 ? "" : $" (libstdc++ of {string.Join("; ", hints)})";
     }
 }

@@ -15,7 +15,7 @@ public static class TorchRuntime
 {
     private static readonly object Gate = new();
     private static volatile bool _loaded;
-    private static (string Library, IReadOnlyList<VersionGap> Gaps)? _diagnosis;
+    private static (string Library, IReadOnlyList<MissingVersion> Missing)? _diagnosis;
     private static bool _diagnosed;
 
     /// <summary>
@@ -23,8 +23,9 @@ public static class TorchRuntime
     /// call it costs one volatile read. Call it at startup to get the diagnosis before any other TorchSharp call
     /// (a failed load is permanent for the process: TorchSharp's type initializer fails once and for all).
     /// </summary>
-    /// <exception cref="TorchRuntimeException">The native library needs symbol versions this system lacks
-    /// (Linux); the message names them and the fix, and the inner exception is TorchSharp's error.</exception>
+    /// <exception cref="TorchRuntimeException">The dynamic loader refuses the native library because it needs symbol
+    /// versions this system lacks (Linux); the message names the library, the versions and the fix, and the inner
+    /// exception is TorchSharp's error.</exception>
     /// <exception cref="TypeInitializationException">TorchSharp could not load for another reason (rethrown as is).</exception>
     public static void EnsureLoaded()
     {
@@ -41,17 +42,17 @@ public static class TorchRuntime
             {
                 if (!_diagnosed)
                 {
-                    _diagnosis = NativeLoadDiagnosis.FirstWithGaps(NativeLibraryLocator.TorchSharpCandidates(), NativeLibraryLocator.Provider);
+                    _diagnosis = NativeLoadDiagnosis.Find(NativeLibraryLocator.TorchSharpCandidates(), NativeLoadDiagnosis.LoadError);
                     _diagnosed = true;
                 }
                 if (_diagnosis is not { } found) throw;
-                throw Explain(failure, found.Library, found.Gaps);
+                throw Explain(failure, found.Library, found.Missing);
             }
         }
     }
 
-    /// <summary>The exception for <paramref name="failure"/> caused by <paramref name="gaps"/> in <paramref name="library"/>.</summary>
-    internal static TorchRuntimeException Explain(Exception failure, string library, IReadOnlyList<VersionGap> gaps) =>
-        new("TorchSharp's native library could not be loaded: " + NativeLoadDiagnosis.Describe(gaps),
-            failure, library, gaps.Select(g => g.Version).Distinct().ToArray());
+    /// <summary>The exception for <paramref name="failure"/> caused by <paramref name="missing"/> in <paramref name="library"/>.</summary>
+    internal static TorchRuntimeException Explain(Exception failure, string library, IReadOnlyList<MissingVersion> missing) =>
+        new("TorchSharp's native library could not be loaded: " + NativeLoadDiagnosis.Describe(library, missing),
+            failure, library, missing.Select(m => m.Version).Distinct().ToArray());
 }

@@ -1,131 +1,151 @@
 using System;
 using System.IO;
 using System.Linq;
-using System.Text.RegularExpressions;
 using MeanFlow.Runtime;
 using Xunit;
 
 namespace MeanFlow.Tests.Runtime;
 
 /// <summary>
-/// The diagnosis behind <see cref="TorchRuntime.EnsureLoaded"/>, through its internal seams on real files: the
-/// process's own torch load is never broken (a failed load is permanent for the process).
+/// The diagnosis behind <see cref="TorchRuntime.EnsureLoaded"/>: the loader's messages parsed, the exception's text,
+/// and the real loader on the real files through internal seams. The process's own torch load is never broken (a
+/// failed load is permanent for the process); build/check-glibcxx-fix.sh checks EnsureLoaded end to end.
 /// </summary>
 public class NativeLoadDiagnosisTests
 {
+    private const string App = "/tmp/check-glibcxx-fix.Ab12Cd/out-optout";
+    private const string Library = App + "/runtimes/linux-x64/native/libLibTorchSharp.so";
+
+    // What .NET 10 puts in the DllNotFoundException of NativeLibrary.Load(path) on Debian 12 (glibc 2.36) for TorchSharp
+    // 0.107's library: the host's advice, then glibc's dlerror text on a line of its own.
+    private const string DebianMessage =
+        "Unable to load shared library '" + Library + "' or one of its dependencies. In order to help diagnose loading " +
+        "problems, consider using a tool like strace. If you're using glibc, consider setting the LD_DEBUG environment variable: \n" +
+        "/lib/x86_64-linux-gnu/libstdc++.so.6: version `GLIBCXX_3.4.32' not found (required by " + Library + ")\n";
+
     private static readonly Exception TorchSharpError =
         new NotSupportedException("This application or script uses TorchSharp but doesn't contain a reference to libtorch-cpu-linux-x64, Version=2.10.0.0.");
 
-    /// <summary>N of this system's libstdc++.so.6.0.N, i.e. its highest GLIBCXX_3.4.N (see ElfImageTests).</summary>
-    private static int SystemGlibcxxMinor()
+    [Fact]
+    public void ParsesTheMissingVersionProviderAndLibraryFromTheLoaderMessage()
     {
-        var path = TorchSharpFiles.LibStdCxx();
-        var real = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? path;
-        return int.Parse(Regex.Match(Path.GetFileName(real), @"\.so\.6\.0\.(\d+)$").Groups[1].Value);
+        Assert.Equal(new[] { new MissingVersion("GLIBCXX_3.4.32", "/lib/x86_64-linux-gnu/libstdc++.so.6", Library) },
+            NativeLoadDiagnosis.Parse(DebianMessage));
     }
 
-    [LinuxFact]
-    public void OriginalLacksExactlyTheGlibcxxVersionsNewerThanThisSystemsAndNoneIsUsed()
+    [Theory]
+    // glibc too old (RHEL 8, glibc 2.28): a C library version, not a libstdc++ one.
+    [InlineData("/lib64/libc.so.6: version `GLIBC_2.34' not found (required by /app/libLibTorchSharp.so)",
+        "GLIBC_2.34|/lib64/libc.so.6|/app/libLibTorchSharp.so")]
+    // The host probing several paths joins one dlerror line per attempt; lines without a version error are skipped,
+    // and the same failure reported twice counts once.
+    [InlineData("Unable to load shared library 'LibTorchSharp' or one of its dependencies. ... LD_DEBUG environment variable: \n" +
+        "/app/runtimes/linux-x64/native/LibTorchSharp.so: cannot open shared object file: No such file or directory\n" +
+        "/usr/lib/x86_64-linux-gnu/libstdc++.so.6: version `CXXABI_1.3.15' not found (required by /app/my libs/libLibTorchSharp.so)\n" +
+        "/usr/lib/x86_64-linux-gnu/libstdc++.so.6: version `CXXABI_1.3.15' not found (required by /app/my libs/libLibTorchSharp.so)\n" +
+        "/usr/lib/x86_64-linux-gnu/libstdc++.so.6: version `GLIBCXX_3.4.33' not found (required by /app/my libs/libLibTorchSharp.so)\n",
+        "CXXABI_1.3.15|/usr/lib/x86_64-linux-gnu/libstdc++.so.6|/app/my libs/libLibTorchSharp.so",
+        "GLIBCXX_3.4.33|/usr/lib/x86_64-linux-gnu/libstdc++.so.6|/app/my libs/libLibTorchSharp.so")]
+    // Failures of another kind name no version.
+    [InlineData("Unable to load shared library '/app/libLibTorchSharp.so' or one of its dependencies. ... variable: \n" +
+        "libtorch.so: cannot open shared object file: No such file or directory\n")]
+    [InlineData("Unable to load shared library '/tmp/x.so' or one of its dependencies. ... variable: \n/tmp/x.so: invalid ELF header\n")]
+    public void ParsesEveryVersionErrorOnceAndNothingElse(string message, params string[] expected)
     {
-        string original = TorchSharpFiles.Original();
-        int n = SystemGlibcxxMinor();
-        var gaps = NativeLoadDiagnosis.FindGaps(original, NativeLibraryLocator.Provider)
-            .Where(g => g.Dependency == "libstdc++.so.6" && VersionNames.Family(g.Version) == "GLIBCXX").ToArray();
-        var expected = ElfImage.Read(original).VersionNeeds()
-            .Where(v => v.File == "libstdc++.so.6" && VersionNames.Family(v.Version) == "GLIBCXX" && VersionNames.Compare(v.Version, $"GLIBCXX_3.4.{n}") > 0)
-            .Select(v => v.Version);
-        Assert.Equal(expected, gaps.Select(g => g.Version));
-        Assert.Equal(n < 32, gaps.Any(g => g.Version == "GLIBCXX_3.4.32"));   // Debian 12 / Ubuntu 22.04: N = 30
-        Assert.All(gaps, g =>
-        {
-            Assert.Equal($"GLIBCXX_3.4.{n}", g.HighestProvided);
-            Assert.Equal(TorchSharpFiles.LibStdCxx(), g.Provider);
-            Assert.Empty(g.UsedSymbols);
-        });
-    }
-
-    [LinuxFact]
-    public void TheCopyThisProcessLoadedHasNoGaps()
-    {
-        // glibc accepted it, so no non-weak version need may be missing: true on every system, patched or not.
-        Assert.Empty(NativeLoadDiagnosis.FindGaps(TorchSharpFiles.Loaded(), NativeLibraryLocator.Provider));
-    }
-
-    [LinuxFact]
-    public void ExceptionForTheOriginalOnThisSystemNamesLibraryVersionsAndFix()
-    {
-        string original = TorchSharpFiles.Original();
-        int n = SystemGlibcxxMinor();
-        var found = NativeLoadDiagnosis.FirstWithGaps(new[] { original }, NativeLibraryLocator.Provider);
-        if (n >= 32)
-        {
-            Assert.Null(found);   // nothing to diagnose: TorchSharp's own error would stand
-            return;
-        }
-        Assert.NotNull(found);
-        var e = TorchRuntime.Explain(TorchSharpError, found.Value.Library, found.Value.Gaps);
-        Assert.Same(TorchSharpError, e.InnerException);
-        Assert.Equal(original, e.LibraryPath);
-        Assert.Contains("GLIBCXX_3.4.32", e.MissingVersions);
-        Assert.StartsWith("TorchSharp's native library could not be loaded: ", e.Message);
-        Assert.Contains($"{original} needs ", e.Message);
-        Assert.Contains($"from libstdc++.so.6, but {TorchSharpFiles.LibStdCxx()} provides only up to GLIBCXX_3.4.{n}.", e.Message);
-        Assert.Contains("_ZSt21ios_base_library_initv", e.Message);
-        Assert.Contains("-p:TorchSharpGlibcxxFix=false", e.Message);
-        Assert.Contains(NativeLoadDiagnosis.DocumentationUrl, e.Message);
-    }
-
-    [LinuxFact]
-    public void VersionsThatAreReallyUsedAreReportedAsUnfixable()
-    {
-        // Stand-in for a libstdc++ far too old: libgcc_s defines versions (GCC_*) but no GLIBCXX or CXXABI one.
-        string original = TorchSharpFiles.Original(), loaded = TorchSharpFiles.Loaded();
-        var libgcc = NativeLibraryLocator.Provider("libgcc_s.so.1", original);
-        Assert.NotNull(libgcc);
-        string? ProviderOf(string soname, string library) =>
-            soname == "libstdc++.so.6" ? libgcc : NativeLibraryLocator.Provider(soname, library);
-
-        var gaps = NativeLoadDiagnosis.FindGaps(original, ProviderOf).Where(g => g.Dependency == "libstdc++.so.6").ToArray();
-        Assert.Equal(20, gaps.Length);
-        Assert.All(gaps, g => Assert.Null(g.HighestProvided));
-        Assert.Contains("_Znwm", gaps.Single(g => g.Version == "GLIBCXX_3.4").UsedSymbols);
-        var message = NativeLoadDiagnosis.Describe(gaps);
-        Assert.Contains($"but {libgcc} defines no GLIBCXX version.", message);
-        Assert.Contains("really uses", message);
-        Assert.DoesNotContain("TorchSharpGlibcxxFix", message);
-
-        // The first readable candidate with gaps wins; unreadable ones are skipped.
-        var garbage = TorchSharpFiles.TempFile("libLibTorchSharp.so");
-        try
-        {
-            File.WriteAllText(garbage, "not ELF");
-            Assert.Equal(loaded, NativeLoadDiagnosis.FirstWithGaps(new[] { garbage + ".missing", garbage, loaded, original }, ProviderOf)?.Library);
-            Assert.Null(NativeLoadDiagnosis.FirstWithGaps(new[] { garbage }, ProviderOf));
-        }
-        finally { File.Delete(garbage); }
+        var parsed = NativeLoadDiagnosis.Parse(message).Select(m => $"{m.Version}|{m.Provider}|{m.Library}");
+        Assert.Equal(expected, parsed);
     }
 
     [Fact]
-    public void MessageDistinguishesUnusedFromUsedVersions()
+    public void ExceptionNamesLibraryVersionProviderPackageAndOptOut()
     {
-        var unused = new VersionGap("/app/runtimes/linux-x64/native/libLibTorchSharp.so", "libstdc++.so.6", "GLIBCXX_3.4.32",
-            "/usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30", "GLIBCXX_3.4.30",
-            new[] { new ElfVersionedSymbol("_ZSt21ios_base_library_initv", false, false) });
-        var text = NativeLoadDiagnosis.Describe(new[] { unused });
-        Assert.StartsWith("/app/runtimes/linux-x64/native/libLibTorchSharp.so needs GLIBCXX_3.4.32 from libstdc++.so.6, but " +
-            "/usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30 provides only up to GLIBCXX_3.4.30. Nothing uses the symbol(s) bound " +
-            "to it (_ZSt21ios_base_library_initv), so a copy with that version need marked weak loads and works.", text);
-        Assert.Contains("without -p:TorchSharpGlibcxxFix=false", text);
-        Assert.Contains("defines GLIBCXX_3.4.32 (libstdc++ of GCC 13.2 or later", text);
+        var missing = NativeLoadDiagnosis.Parse(DebianMessage);
+        var e = TorchRuntime.Explain(TorchSharpError, Library, missing);
 
-        var used = unused with { Symbols = new[] { new ElfVersionedSymbol("_ZNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEE", false, true) } };
-        var usedText = NativeLoadDiagnosis.Describe(new[] { used });
-        Assert.Contains("The library really uses _ZNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEE of that version", usedText);
-        Assert.DoesNotContain("TorchSharpGlibcxxFix", usedText);
+        Assert.Same(TorchSharpError, e.InnerException);
+        Assert.Equal(Library, e.LibraryPath);
+        Assert.Equal(new[] { "GLIBCXX_3.4.32" }, e.MissingVersions);
+        Assert.StartsWith($"TorchSharp's native library could not be loaded: {Library} needs GLIBCXX_3.4.32, which " +
+            "/lib/x86_64-linux-gnu/libstdc++.so.6 does not define. The MeanFlow.GlibcxxFix package makes the library load", e.Message);
+        Assert.Contains("dotnet add package MeanFlow.GlibcxxFix", e.Message);
+        Assert.Contains("-p:TorchSharpGlibcxxFix=false", e.Message);
+        Assert.Contains("whose libstdc++ defines GLIBCXX_3.4.32 (libstdc++ of GCC 13.2 or later", e.Message);
+        Assert.EndsWith($"See {NativeLoadDiagnosis.DocumentationUrl}.", e.Message);
+    }
 
-        var e = TorchRuntime.Explain(TorchSharpError, used.Library, new[] { used, used with { Version = "GLIBCXX_3.4.33" } });
-        Assert.Equal(new[] { "GLIBCXX_3.4.32", "GLIBCXX_3.4.33" }, e.MissingVersions);
-        Assert.Contains("needs GLIBCXX_3.4.32, GLIBCXX_3.4.33 from libstdc++.so.6", e.Message);
-        Assert.Throws<ArgumentException>(() => NativeLoadDiagnosis.Describe(Array.Empty<VersionGap>()));
+    [Fact]
+    public void ACLibraryVersionIsNotSentToThePackage()
+    {
+        var missing = new[] { new MissingVersion("GLIBC_2.34", "/lib64/libc.so.6", "/app/libLibTorchSharp.so") };
+        var e = TorchRuntime.Explain(TorchSharpError, "/app/libLibTorchSharp.so", missing);
+        Assert.Equal(new[] { "GLIBC_2.34" }, e.MissingVersions);
+        Assert.Contains("/app/libLibTorchSharp.so needs GLIBC_2.34, which /lib64/libc.so.6 does not define.", e.Message);
+        Assert.Contains("No build step can supply GLIBC_2.34 of libc.so.6: run on a system whose libc.so.6 defines it.", e.Message);
+        Assert.DoesNotContain(NativeLoadDiagnosis.FixPackage, e.Message);
+        Assert.Throws<ArgumentException>(() => NativeLoadDiagnosis.Describe("/app/libLibTorchSharp.so", Array.Empty<MissingVersion>()));
+    }
+
+    [Fact]
+    public void TheFirstCandidateWhoseErrorNamesAVersionIsTheDiagnosis()
+    {
+        var errors = new System.Collections.Generic.Dictionary<string, string?>
+        {
+            ["/a/loads.so"] = null,
+            ["/b/other-failure.so"] = "Unable to load shared library '/b/other-failure.so' ...: \nlibc10.so: cannot open shared object file: No such file or directory\n",
+            [Library] = DebianMessage,
+            ["/d/also-missing.so"] = "/lib64/libc.so.6: version `GLIBC_2.34' not found (required by /d/also-missing.so)",
+        };
+        var found = NativeLoadDiagnosis.Find(errors.Keys, path => errors[path]);
+        Assert.NotNull(found);
+        Assert.Equal(Library, found.Value.Library);
+        Assert.Equal(new[] { "GLIBCXX_3.4.32" }, found.Value.Missing.Select(m => m.Version));
+        Assert.Null(NativeLoadDiagnosis.Find(errors.Keys.Take(2), path => errors[path]));
+    }
+
+    [LinuxFact]
+    public void TheOriginalFailsToLoadExactlyWhereThisLibStdCxxLacksAVersionItNeeds()
+    {
+        // TorchSharp 0.107.0's library needs up to GLIBCXX_3.4.32 (re-audit when TorchSharp is upgraded); this system's
+        // libstdc++.so.6.0.N defines up to GLIBCXX_3.4.N. Its dependencies (libtorch.so, ...) are already loaded here
+        // by soname, so the only thing that can stop the NuGet cache's copy from loading is a missing version; and where
+        // it loads (N ≥ 32), only that second copy of the shim is mapped, never a second libtorch, and freed again.
+        string original = TorchSharpFiles.Original();
+        int n = TorchSharpFiles.GlibcxxMinor();
+        var error = NativeLoadDiagnosis.LoadError(original);
+        var found = NativeLoadDiagnosis.Find(new[] { original }, NativeLoadDiagnosis.LoadError);
+
+        Assert.Equal(n < 32, error is not null);
+        Assert.Equal(n < 32, found is not null);
+        if (found is { } diagnosis)
+        {
+            Assert.Equal(original, diagnosis.Library);
+            var missing = Assert.Single(diagnosis.Missing);   // glibc stops at the first missing version
+            Assert.Equal(original, missing.Library);
+            Assert.StartsWith("libstdc++.so.6", Path.GetFileName(missing.Provider));
+            Assert.StartsWith("GLIBCXX_3.4.", missing.Version);
+            Assert.InRange(int.Parse(missing.Version["GLIBCXX_3.4.".Length..]), n + 1, 32);
+            if (n >= 30) Assert.Equal("GLIBCXX_3.4.32", missing.Version);   // Debian 12 / Ubuntu 22.04: N = 30
+            Assert.Contains(NativeLoadDiagnosis.FixPackage, TorchRuntime.Explain(TorchSharpError, original, diagnosis.Missing).Message);
+        }
+    }
+
+    [LinuxFact]
+    public void TheCopyThisProcessLoadedLoadsAgain()
+    {
+        // glibc accepted it once, patched or not, so a second load (of the same file: a reference count) succeeds.
+        Assert.Null(NativeLoadDiagnosis.LoadError(TorchSharpFiles.Loaded()));
+    }
+
+    [Fact]
+    public void AFileThatIsNotALibraryFailsForAnotherReasonAndIsNotDiagnosed()
+    {
+        var file = TorchSharpFiles.TempFile(TorchSharpFiles.TorchSharpNative);
+        try
+        {
+            File.WriteAllText(file, "not an ELF file, but long enough to hold an ELF64 header of sixty-four bytes....");
+            Assert.NotNull(NativeLoadDiagnosis.LoadError(file));
+            Assert.Null(NativeLoadDiagnosis.Find(new[] { file }, NativeLoadDiagnosis.LoadError));
+        }
+        finally { File.Delete(file); }
     }
 }

@@ -2,15 +2,21 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
-using MeanFlow.Runtime;
+using System.Text.RegularExpressions;
+using TorchSharp;
 using Xunit;
 
 namespace MeanFlow.Tests.Runtime;
 
-/// <summary>The native files these tests reason about, found independently of the code under test where possible.</summary>
+/// <summary>
+/// The native files the runtime and fix tests reason about, found independently of the code under test. Compiled into
+/// MeanFlow.Core.Tests and MeanFlow.GlibcxxFix.Tests (each reads its own deps.json).
+/// </summary>
 internal static class TorchSharpFiles
 {
-    private const string NativeAsset = "runtimes/linux-x64/native/libLibTorchSharp.so";
+    internal const string TorchSharpNative = "libLibTorchSharp.so";
+
+    private const string NativeAsset = "runtimes/linux-x64/native/" + TorchSharpNative;
 
     /// <summary>The NuGet global packages folder (NUGET_PACKAGES, else ~/.nuget/packages).</summary>
     internal static string PackagesRoot =>
@@ -21,7 +27,7 @@ internal static class TorchSharpFiles
     /// <summary>TorchSharp's libLibTorchSharp.so as shipped: the package folder that this test host's deps.json names.</summary>
     internal static string Original()
     {
-        var deps = Path.Combine(AppContext.BaseDirectory, "MeanFlow.Core.Tests.deps.json");
+        var deps = Path.Combine(AppContext.BaseDirectory, typeof(TorchSharpFiles).Assembly.GetName().Name + ".deps.json");
         using var json = JsonDocument.Parse(File.ReadAllText(deps));
         var package = json.RootElement.GetProperty("libraries").EnumerateObject()
             .Single(p => p.Name.StartsWith("TorchSharp/", StringComparison.Ordinal));
@@ -31,28 +37,42 @@ internal static class TorchSharpFiles
     }
 
     /// <summary>The libLibTorchSharp.so mapped into this process (after loading torch).</summary>
-    internal static string Loaded()
-    {
-        TorchRuntime.EnsureLoaded();
-        var mapped = File.ReadLines("/proc/self/maps")
-            .Where(l => l.EndsWith("/" + NativeLibraryLocator.TorchSharpNative, StringComparison.Ordinal))
-            .Select(l => l[l.IndexOf('/')..].Trim())
-            .Distinct()
-            .ToArray();
-        Assert.True(mapped.Length == 1, $"expected one mapped libLibTorchSharp.so, found {mapped.Length}: {string.Join(", ", mapped)}");
-        return mapped[0];
-    }
+    internal static string Loaded() => MappedOnce(path => path.EndsWith("/" + TorchSharpNative, StringComparison.Ordinal));
 
     /// <summary>The libstdc++ this process uses (mapped once torch is loaded).</summary>
-    internal static string LibStdCxx()
+    internal static string LibStdCxx() => Mapped("libstdc++.so.6");
+
+    /// <summary>The file mapped into this process for <paramref name="soname"/> (after loading torch).</summary>
+    internal static string Mapped(string soname) =>
+        MappedOnce(path => Path.GetFileName(path) == soname || Path.GetFileName(path).StartsWith(soname + ".", StringComparison.Ordinal));
+
+    /// <summary>
+    /// N of this system's libstdc++.so.6.0.N, which defines GLIBCXX_3.4 … GLIBCXX_3.4.N (GCC's numbering since GCC 5):
+    /// an oracle for the versions this system has, outside any ELF reader.
+    /// </summary>
+    internal static int GlibcxxMinor()
     {
-        TorchRuntime.EnsureLoaded();
-        var path = NativeLibraryLocator.Mapped("libstdc++.so.6");
-        Assert.True(path is not null, "libstdc++.so.6 is not mapped into the test host after loading torch.");
-        return path!;
+        var path = LibStdCxx();
+        var real = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? path;
+        var match = Regex.Match(Path.GetFileName(real), @"^libstdc\+\+\.so\.6\.0\.(\d+)$");
+        Assert.True(match.Success, $"unexpected libstdc++ file name {real}");
+        return int.Parse(match.Groups[1].Value);
     }
 
     /// <summary>A fresh temp file path; the caller deletes it.</summary>
     internal static string TempFile(string name) =>
         Path.Combine(Path.GetTempPath(), $"meanflow-{Guid.NewGuid():N}-{name}");
+
+    private static string MappedOnce(Func<string, bool> match)
+    {
+        torch.InitializeDeviceType(DeviceType.CPU);
+        var mapped = File.ReadLines("/proc/self/maps")
+            .Where(l => l.Contains('/'))
+            .Select(l => l[l.IndexOf('/')..].Trim())
+            .Where(match)
+            .Distinct()
+            .ToArray();
+        Assert.True(mapped.Length == 1, $"expected one mapped file, found {mapped.Length}: {string.Join(", ", mapped)}");
+        return mapped[0];
+    }
 }
