@@ -18,6 +18,13 @@ public class ImageFileTests
         return tensor(bytes, new long[] { channels, height, width });
     }
 
+    /// <summary>Random pixels (C, 5, 6), their PNG, and a path in <paramref name="folder"/> to write variants of it to.</summary>
+    private static (Tensor Bytes, byte[] Png, string Path) Encoded(TempFolder folder, int channels, int seed, string name)
+    {
+        var bytes = RandomBytes(channels, 5, 6, seed);
+        return (bytes, ImageFile.EncodePng(bytes), folder.File(name));
+    }
+
     [Property(MaxTest = 40)]
     public void WritePngThenReadGivesTheSameBytes(byte w, byte h, bool colour, int seed)
     {
@@ -101,9 +108,7 @@ public class ImageFileTests
     {
         using var scope = NewDisposeScope();
         using var folder = new TempFolder();
-        var bytes = RandomBytes(3, 5, 6, seed: 7);
-        var png = ImageFile.EncodePng(bytes);
-        var path = folder.File("cut.png");
+        var (bytes, png, path) = Encoded(folder, channels: 3, seed: 7, "cut.png");
         for (var length = 0; length < png.Length; length++)
         {
             File.WriteAllBytes(path, png[..length]);
@@ -140,9 +145,7 @@ public class ImageFileTests
     {
         using var scope = NewDisposeScope();
         using var folder = new TempFolder();
-        var bytes = RandomBytes(1, 3, 4, seed: 9);
-        var png = ImageFile.EncodePng(bytes);
-        var path = folder.File("flip.png");
+        var (bytes, png, path) = Encoded(folder, channels: 1, seed: 9, "flip.png");
         int errors = 0;
         for (var i = 0; i < png.Length; i++)
         {
