@@ -18,7 +18,7 @@ internal static class SkiaLibrary
                 "SkiaSharp's native library (libSkiaSharp) could not be loaded, so image files cannot be read or written. " +
                 "The application chooses SkiaSharp's native assets, as it chooses TorchSharp's backend: on Linux reference " +
                 "SkiaSharp.NativeAssets.Linux.NoDependencies (no libfontconfig needed) or SkiaSharp.NativeAssets.Linux, at the " +
-                $"version of SkiaSharp. Cause: {failure.GetBaseException().Message}", failure);
+                $"version of SkiaSharp. Cause: {failure.GetBaseException().Message.Split('\n')[0]}", failure);
     }
 
     private static Exception? Probe()
