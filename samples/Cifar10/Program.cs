@@ -1,7 +1,7 @@
 using System;
+using System.CommandLine;
 using System.Linq;
 using System.IO;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using MeanFlow.Data;
 using MeanFlow.Imaging;
@@ -15,47 +15,51 @@ using MeanFlow.Sampling;
 using MeanFlow.TimeSampling;
 using MeanFlow.Training;
 using Spectre.Console;
+using static MeanFlow.Samples.SampleCommandLine;
 using static TorchSharp.torch;
 
 // Unconditional CIFAR-10 with the U-Net of the official PyTorch MeanFlow and its configuration (DESIGN §3):
 // SongUNet 128 channels, mult [2, 2, 2], 4 blocks, attention at 16×16, dropout 0.2; AdamW lr 6e-4, batch 1024,
 // logit-normal(−2, 2), 75 % r ≠ t, adaptive p = 0.75, c = 1e-3, EMA 0.9999. --smoke trains the small preset for a
 // few steps on synthetic data written in the CIFAR-10 binary format (CIFAR-10 is not on this machine).
-var cli = new CommandLine("dotnet run -c Release --project samples/Cifar10 --",
-        "Trains unconditional MeanFlow on CIFAR-10 (binary batches) with the official configuration; writes 1-NFE sample grids and checkpoints.\n" +
-        "Documentation: docs/articles/samples.md#cifar-10, docs/articles/backbones-unet.md.")
-    .Option("data", "", "folder of the CIFAR-10 binary batches (data_batch_1.bin ... test_batch.bin)")
-    .Option("smoke", false, "write synthetic data in the CIFAR-10 format and train the small U-Net for a few steps")
-    .Option("preset", "official", "official (55.9M parameters) or small")
-    .Option("steps", 800000, "training steps")
-    .Option("batch-size", 1024, "rows per step")
-    .Option("lr", 6e-4, "AdamW learning rate (β = (0.9, 0.999) in the official code)")
-    .Option("warmup", 10000, "learning-rate warm-up steps")
-    .Option("ema", 0.9999, "EMA decay")
-    .Option("sample-every", 10000, "steps between 1-NFE sample grids")
-    .Option("checkpoint-every", 10000, "steps between checkpoints")
-    .Option("resume", "", "checkpoint to resume from")
-    .Option("device", "cpu", "cpu or cuda")
-    .Option("threads", 2, "libtorch threads")
-    .Option("seed", 0, "random seed")
-    .Option("output", "", "run folder (default: runs/cifar10-<time>)");
-try
+var data = Optional("data", "folder of the CIFAR-10 binary batches (data_batch_1.bin ... test_batch.bin)");
+var smokeOption = Option("smoke", false, "write synthetic data in the CIFAR-10 format and train the small U-Net for a few steps");
+var presetOption = Choice("preset", "official", "official (55.9M parameters) or small", "official", "small");
+var stepsOption = Option("steps", 800000L, "training steps");
+var batchSizeOption = Option("batch-size", 1024, "rows per step");
+var learningRate = Option("lr", 6e-4, "AdamW learning rate (β = (0.9, 0.999) in the official code)");
+var warmup = Option("warmup", 10000L, "learning-rate warm-up steps");
+var ema = Option("ema", 0.9999, "EMA decay");
+var sampleEvery = Option("sample-every", 10000L, "steps between 1-NFE sample grids");
+var checkpointEvery = Option("checkpoint-every", 10000L, "steps between checkpoints");
+var resumeOption = Optional("resume", "checkpoint to resume from");
+var deviceName = SampleCommandLine.Device();
+var threads = Threads();
+var seedOption = Seed();
+var outputOption = Optional("output", "run folder (default: runs/cifar10-<time>)");
+var root = new RootCommand(
+    "Trains unconditional MeanFlow on CIFAR-10 (binary batches) with the official configuration; writes 1-NFE sample grids and checkpoints.\n" +
+    "Documentation: docs/articles/samples.md#cifar-10, docs/articles/backbones-unet.md.")
 {
-    cli.Parse(args);
-    if (cli.HelpRequested) { Console.WriteLine(cli.Usage()); return 0; }
-    var smoke = cli.Bool("smoke");
+    data, smokeOption, presetOption, stepsOption, batchSizeOption, learningRate, warmup, ema, sampleEvery, checkpointEvery, resumeOption,
+    deviceName, threads, seedOption, outputOption,
+};
+root.HelpName = "dotnet run -c Release --project samples/Cifar10 --";
+root.SetAction(cli =>
+{
+    var smoke = cli.GetValue(smokeOption);
     var stamp = DateTime.Now.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture);
-    var output = cli.OptionalString("output") ?? Path.Combine("runs", $"cifar10-{(smoke ? "smoke-" : "")}{stamp}");
+    var output = cli.GetValue(outputOption) ?? Path.Combine("runs", $"cifar10-{(smoke ? "smoke-" : "")}{stamp}");
     Directory.CreateDirectory(Path.Combine(output, "samples"));
-    set_num_threads(cli.Int("threads"));
-    var seed = cli.Long("seed");
+    set_num_threads(cli.GetValue(threads));
+    var seed = cli.GetValue(seedOption);
     var folder = smoke ? SyntheticCifar.Write(Path.Combine(output, "synthetic-data"), 64, (int)seed)
-        : cli.OptionalString("data") ?? throw new ArgumentException("Option --data is required (or --smoke true).");
+        : cli.GetValue(data) ?? throw new ArgumentException("Option --data is required (or --smoke true).");
     using var train = MeanFlow.Data.Cifar10.Load(folder, DatasetSplit.Train);
 
-    var steps = smoke ? 4 : cli.Long("steps");
-    var batchSize = smoke ? 8 : cli.Int("batch-size");
-    var preset = smoke ? "small" : cli.String("preset");
+    var steps = smoke ? 4 : cli.GetValue(stepsOption);
+    var batchSize = smoke ? 8 : cli.GetValue(batchSizeOption);
+    var preset = smoke ? "small" : cli.GetValue(presetOption)!;
     var model = preset switch
     {
         "official" => SongUNet.MeanFlowCifar10(generator: new TorchSharp.torch.Generator((ulong)seed)),
@@ -66,20 +70,20 @@ try
     var objective = new MeanFlowObjective(
         timeSampler: new MeanFlowTimeSampler(new LogitNormalTimeDistribution(-2.0, 2.0), distinctFraction: 0.75),
         weighting: new AdaptiveLossWeighting(power: 0.75, constant: 1e-3), normalizer: normalizer);
-    var options = new TrainerOptions(steps, OptimizerKind.AdamW, cli.Double("lr"), 0.9, 0.999,
-        warmupSteps: smoke ? 1 : cli.Long("warmup"), emaDecays: new[] { cli.Double("ema") }, seed: seed, device: new Device(cli.String("device")),
-        logEvery: smoke ? 1 : 100, sampleEvery: smoke ? 2 : cli.Long("sample-every"), checkpointEvery: smoke ? 2 : cli.Long("checkpoint-every"),
+    var options = new TrainerOptions(steps, OptimizerKind.AdamW, cli.GetValue(learningRate), 0.9, 0.999,
+        warmupSteps: smoke ? 1 : cli.GetValue(warmup), emaDecays: new[] { cli.GetValue(ema) }, seed: seed, device: new Device(cli.GetValue(deviceName)!),
+        logEvery: smoke ? 1 : 100, sampleEvery: smoke ? 2 : cli.GetValue(sampleEvery), checkpointEvery: smoke ? 2 : cli.GetValue(checkpointEvery),
         checkpointPath: Path.Combine(output, "checkpoint.bin"));
     var configuration = new JsonObject
     {
         ["preset"] = preset, ["parameters"] = model.parameters().Sum(p => p.numel()), ["steps"] = steps, ["batchSize"] = batchSize,
-        ["lr"] = options.LearningRate, ["warmup"] = options.WarmupSteps, ["ema"] = cli.Double("ema"), ["timeDistribution"] = "logit-normal(-2, 2)",
+        ["lr"] = options.LearningRate, ["warmup"] = options.WarmupSteps, ["ema"] = cli.GetValue(ema), ["timeDistribution"] = "logit-normal(-2, 2)",
         ["distinctFraction"] = 0.75, ["adaptivePower"] = 0.75, ["adaptiveConstant"] = 1e-3, ["dropout"] = model.Options.Dropout,
         ["smoke"] = smoke, ["data"] = Path.GetFullPath(folder), ["seed"] = seed,
     };
-    AtomicFile.WriteAllText(Path.Combine(output, "config.json"), configuration.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    JsonFile.Write(Path.Combine(output, "config.json"), configuration);
     using var trainer = Trainer.Create(model, objective, options);
-    if (cli.OptionalString("resume") is { } resume) trainer.LoadCheckpoint(resume);
+    if (cli.GetValue(resumeOption) is { } resume) trainer.LoadCheckpoint(resume);
     trainer.SampleDue += (_, e) =>
     {
         using var average = trainer.UseAverage();
@@ -103,10 +107,5 @@ try
     });
     AnsiConsole.MarkupLine($"done: {trainer.Step} steps in {trainer.Elapsed:hh\\:mm\\:ss}");
     return 0;
-}
-catch (ArgumentException e)
-{
-    AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-    Console.Error.WriteLine("Run with --help for the options.");
-    return 2;
-}
+});
+return SampleCommandLine.Run(root, args);

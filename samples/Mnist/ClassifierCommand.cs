@@ -1,8 +1,10 @@
 using System;
+using System.CommandLine;
 using System.Diagnostics;
 using System.IO;
 using MeanFlow.Data;
 using MeanFlow.Evaluation;
+using MeanFlow.Internal;
 using Spectre.Console;
 using static TorchSharp.torch;
 
@@ -14,32 +16,43 @@ namespace MeanFlow.Samples.Mnist;
 /// </summary>
 internal static class ClassifierCommand
 {
-    internal static CommandLine Declare() => new CommandLine("dotnet run -c Release --project samples/Mnist -- classifier",
+    private static readonly Option<string> Dataset = DataLocation.DatasetOption();
+    private static readonly Option<string?> Data = DataLocation.DataOption();
+    private static readonly Option<int> Epochs = SampleCommandLine.Option("epochs", 3, "training epochs");
+    private static readonly Option<int> BatchSize = SampleCommandLine.Option("batch-size", 128, "rows per step");
+    private static readonly Option<double> LearningRate = SampleCommandLine.Option("lr", 1e-3, "Adam learning rate");
+    private static readonly Option<int> Threads = SampleCommandLine.Threads();
+    private static readonly Option<long> Seed = SampleCommandLine.Seed();
+    private static readonly Option<string?> Output = SampleCommandLine.Optional("output", "classifier file (default: runs/classifier-<dataset>.bin)");
+
+    internal static Command Create()
+    {
+        var command = new Command("classifier",
             "Trains the small convolutional classifier used to evaluate generated digits (class accuracy, Fréchet distance in its features).\n" +
             "Documentation: docs/articles/evaluation.md.")
-        .Option("dataset", "mnist", "mnist or fashion-mnist")
-        .Option("data", "", "folder with the IDX files (default: ../shared/data/<dataset>)")
-        .Option("epochs", 3, "training epochs")
-        .Option("batch-size", 128, "rows per step")
-        .Option("lr", 1e-3, "Adam learning rate")
-        .Option("threads", 2, "libtorch threads")
-        .Option("seed", 0, "random seed")
-        .Option("output", "", "classifier file (default: runs/classifier-<dataset>.bin)");
+        {
+            Dataset, Data, Epochs, BatchSize, LearningRate, Threads, Seed, Output,
+        };
+        command.SetAction(Run);
+        return command;
+    }
 
-    internal static int Run(CommandLine cli)
+    private static int Run(ParseResult cli)
     {
-        var dataset = cli.String("dataset");
-        var folder = DataLocation.Resolve(cli.OptionalString("data"), dataset);
-        var output = cli.OptionalString("output") ?? Path.Combine("runs", $"classifier-{dataset}.bin");
-        set_num_threads(cli.Int("threads"));
-        manual_seed(cli.Long("seed"));
+        var dataset = cli.GetValue(Dataset)!;
+        var folder = DataLocation.Resolve(cli.GetValue(Data), dataset);
+        var output = cli.GetValue(Output) ?? Path.Combine("runs", $"classifier-{dataset}.bin");
+        set_num_threads(cli.GetValue(Threads));
+        var seed = cli.GetValue(Seed);
+        manual_seed(seed);
         using var train = DataLocation.Load(dataset, folder, DatasetSplit.Train);
         using var test = DataLocation.Load(dataset, folder, DatasetSplit.Test);
         var classifier = new ConvClassifier(channels: 1, imageSize: 28, classes: train.ClassCount);
-        var optimizer = optim.Adam(classifier.parameters(), cli.Double("lr"));
-        var loader = new BatchLoader(train, cli.Int("batch-size"), new Generator((ulong)cli.Long("seed")));
+        var optimizer = optim.Adam(classifier.parameters(), cli.GetValue(LearningRate));
+        // TorchSharp's DataLoader reshuffles every epoch from its seed; the datasets stay ours to dispose.
+        using var loader = utils.data.DataLoader(train, cli.GetValue(BatchSize), shuffle: true, seed: (int)seed, disposeDataset: false);
         var watch = Stopwatch.StartNew();
-        for (var epoch = 0; epoch < cli.Int("epochs"); epoch++)
+        for (var epoch = 0; epoch < cli.GetValue(Epochs); epoch++)
         {
             classifier.train();
             double lossSum = 0;
@@ -48,7 +61,7 @@ internal static class ClassifierCommand
             {
                 using var scope = NewDisposeScope();
                 optimizer.zero_grad();
-                var loss = nn.functional.cross_entropy(classifier.call(batch.Data), batch.Labels!);
+                var loss = nn.functional.cross_entropy(classifier.call(batch["data"]), batch["label"]);
                 loss.backward();
                 optimizer.step();
                 lossSum += loss.item<float>();
@@ -57,8 +70,9 @@ internal static class ClassifierCommand
             var accuracy = Accuracy(classifier, test);
             AnsiConsole.MarkupLine($"epoch {epoch + 1}: training loss {lossSum / batches:F4}, test accuracy [bold]{accuracy:P2}[/] ({watch.Elapsed:mm\\:ss})");
         }
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
-        AtomicFile.Write(output, path => classifier.save(path));
+        using var weights = new MemoryStream();
+        classifier.save(weights);
+        AtomicFile.Write(output, weights.ToArray());
         AnsiConsole.MarkupLine($"saved [blue]{Markup.Escape(output)}[/]");
         return 0;
     }
@@ -67,10 +81,11 @@ internal static class ClassifierCommand
     internal static double Accuracy(ConvClassifier classifier, TensorDataset data)
     {
         long correct = 0;
-        foreach (var batch in new BatchLoader(data, 1000, shuffle: false))
+        using var loader = utils.data.DataLoader(data, 1000, disposeDataset: false);
+        foreach (var batch in loader)
         {
             using var scope = NewDisposeScope();
-            correct += (classifier.Predict(batch.Data) == batch.Labels!).sum().item<long>();
+            correct += (classifier.Predict(batch["data"]) == batch["label"]).sum().item<long>();
         }
         return (double)correct / data.Count;
     }

@@ -1,4 +1,5 @@
 using System;
+using System.CommandLine;
 using System.IO;
 using MeanFlow.Data;
 
@@ -7,6 +8,10 @@ namespace MeanFlow.Samples.Mnist;
 /// <summary>Finds and loads MNIST or Fashion-MNIST from the folder given on the command line (or ../shared/data).</summary>
 internal static class DataLocation
 {
+    internal static Option<string> DatasetOption() => SampleCommandLine.Choice("dataset", "mnist", "mnist or fashion-mnist", "mnist", "fashion-mnist");
+
+    internal static Option<string?> DataOption() => SampleCommandLine.Optional("data", "folder with the IDX files (default: ../shared/data/<dataset>)");
+
     internal static string Resolve(string? folder, string dataset)
     {
         if (folder is not null)

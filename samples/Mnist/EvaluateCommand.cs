@@ -1,8 +1,8 @@
 using System;
 using System.Collections.Generic;
+using System.CommandLine;
 using System.Diagnostics;
 using System.IO;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using MeanFlow.Data;
 using MeanFlow.Evaluation;
@@ -22,27 +22,36 @@ namespace MeanFlow.Samples.Mnist;
 /// </summary>
 internal static class EvaluateCommand
 {
-    internal static CommandLine Declare() => new CommandLine("dotnet run -c Release --project samples/Mnist -- evaluate",
+    private static readonly Option<string> Checkpoint = new("--checkpoint") { Description = "checkpoint written by the train command", Required = true };
+    private static readonly Option<string?> Classifier = SampleCommandLine.Optional("classifier", "evaluation classifier (default: runs/classifier-<dataset>.bin)");
+    private static readonly Option<string?> Data = DataLocation.DataOption();
+    private static readonly Option<int> PerClass = SampleCommandLine.Option("per-class", 1000, "samples per class");
+    private static readonly Option<string> DeviceName = SampleCommandLine.Device();
+    private static readonly Option<int> Threads = SampleCommandLine.Threads();
+    private static readonly Option<long> Seed = SampleCommandLine.Seed("random seed of the noise");
+
+    internal static Command Create()
+    {
+        var command = new Command("evaluate",
             "Evaluates a checkpoint: MeanFlow at 1 and 2 steps, flow matching at 1, 2, 10 and 50 Euler steps.\n" +
             "Documentation: docs/articles/evaluation.md, docs/articles/results-mnist.md.")
-        .Option("checkpoint", "", "checkpoint written by the train command (required)")
-        .Option("classifier", "", "evaluation classifier (default: runs/classifier-<dataset>.bin)")
-        .Option("data", "", "folder with the IDX files (default: ../shared/data/<dataset>)")
-        .Option("per-class", 1000, "samples per class")
-        .Option("device", "cpu", "cpu or cuda")
-        .Option("threads", 2, "libtorch threads")
-        .Option("seed", 0, "random seed of the noise");
+        {
+            Checkpoint, Classifier, Data, PerClass, DeviceName, Threads, Seed,
+        };
+        command.SetAction(Run);
+        return command;
+    }
 
-    internal static int Run(CommandLine cli)
+    private static int Run(ParseResult cli)
     {
-        var checkpoint = cli.OptionalString("checkpoint") ?? throw new ArgumentException("Option --checkpoint is required.");
+        var checkpoint = cli.GetValue(Checkpoint)!;
         if (!File.Exists(checkpoint)) throw new ArgumentException($"Option --checkpoint: file '{checkpoint}' does not exist.");
         var info = TrainingCheckpoint.ReadInfo(checkpoint);
         var dataset = info.Metadata["dataset"]!.GetValue<string>();
-        var folder = DataLocation.Resolve(cli.OptionalString("data"), dataset);
-        var classifier = cli.OptionalString("classifier") ?? Path.Combine("runs", $"classifier-{dataset}.bin");
-        set_num_threads(cli.Int("threads"));
-        return Evaluate(checkpoint, classifier, dataset, folder, cli.Int("per-class"), new Device(cli.String("device")), cli.Long("seed"),
+        var folder = DataLocation.Resolve(cli.GetValue(Data), dataset);
+        var classifier = cli.GetValue(Classifier) ?? Path.Combine("runs", $"classifier-{dataset}.bin");
+        set_num_threads(cli.GetValue(Threads));
+        return Evaluate(checkpoint, classifier, dataset, folder, cli.GetValue(PerClass), new Device(cli.GetValue(DeviceName)!), cli.GetValue(Seed),
             Path.GetDirectoryName(Path.GetFullPath(checkpoint))!);
     }
 
@@ -100,7 +109,7 @@ internal static class EvaluateCommand
             ["checkpoint"] = Path.GetFullPath(checkpoint), ["step"] = info.Step, ["trainingSeconds"] = info.Elapsed.TotalSeconds,
             ["classifierTestAccuracy"] = realAccuracy, ["samplesPerClass"] = perClass, ["results"] = results,
         };
-        AtomicFile.WriteAllText(Path.Combine(output, "evaluation.json"), report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        JsonFile.Write(Path.Combine(output, "evaluation.json"), report);
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"classifier accuracy on the real test set: {realAccuracy:P2}; written [blue]{Markup.Escape(Path.Combine(output, "evaluation.json"))}[/]");
         return 0;

@@ -1,6 +1,7 @@
 using System;
+using System.CommandLine;
+using System.Linq;
 using System.IO;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using MeanFlow.Data;
 using MeanFlow.Fields;
@@ -12,6 +13,7 @@ using MeanFlow.TimeSampling;
 using MeanFlow.Training;
 using Spectre.Console;
 using TorchSharp;
+using static MeanFlow.Samples.SampleCommandLine;
 using static TorchSharp.torch;
 
 namespace MeanFlow.Samples.Mnist;
@@ -19,59 +21,63 @@ namespace MeanFlow.Samples.Mnist;
 /// <summary>Trains a class-conditional MeanFlow or flow-matching model with trained-in classifier-free guidance.</summary>
 internal static class TrainCommand
 {
-    internal static CommandLine Declare() => new CommandLine("dotnet run -c Release --project samples/Mnist -- train",
+    private static readonly Option<string> Dataset = DataLocation.DatasetOption();
+    private static readonly Option<string?> Data = DataLocation.DataOption();
+    private static readonly Option<string> Objective = Choice("objective", "meanflow", "meanflow or flow-matching", "meanflow", "flow-matching");
+    private static readonly Option<string> Backbone = Option("backbone", "dit-tiny", Backbones.Names);
+    private static readonly Option<string> Conditioning = Choice("conditioning", TimeConditioning.TimeAndInterval,
+        "time inputs: time-and-interval (t, t − r), time-and-start, time-start-and-interval, interval-only");
+    private static readonly Option<double> TimeScale = Option("time-scale", 1.0,
+        "times are multiplied by this before the sinusoidal embedding (the DiT's own default, 1000, made MeanFlow diverge here)");
+    private static readonly Option<long> Steps = Option("steps", 20000L, "training steps");
+    private static readonly Option<int> BatchSize = Option("batch-size", 128, "rows per step");
+    private static readonly Option<double> LearningRate = Option("lr", 1e-3, "peak learning rate (AdamW, β = (0.9, 0.95))");
+    private static readonly Option<long> Warmup = Option("warmup", 500L, "learning-rate warm-up steps, then cosine decay to 5 %");
+    private static readonly Option<double> GradClip = Option("grad-clip", 1.0, "global gradient-norm clip (0 disables)");
+    private static readonly ObjectiveOptions ObjectiveSettings = new(distinctFraction: 0.25, timeDistribution: "logit-normal", adaptivePower: 1.0);
+    private static readonly Option<double> CfgScale = Option("cfg-scale", 1.0, "guidance ω");
+    private static readonly Option<double> CfgMixing = Option("cfg-mixing", 0.5, "guidance κ (effective scale ω / (1 − κ))");
+    private static readonly Option<double> CfgDrop = Option("cfg-drop", 0.1, "label drop probability");
+    private static readonly Option<double> Ema = Option("ema", 0.999, "EMA decay of the weights used for sampling");
+    private static readonly Option<long> SampleEvery = Option("sample-every", 1000L, "steps between sample grids");
+    private static readonly Option<long> CheckpointEvery = Option("checkpoint-every", 1000L, "steps between checkpoints");
+    private static readonly Option<string?> Resume = Optional("resume", "checkpoint to resume from");
+    private static readonly Option<string?> Classifier = Optional("classifier", "evaluation classifier (default: runs/classifier-<dataset>.bin if it exists)");
+    private static readonly Option<int> EvalPerClass = Option("eval-per-class", 1000, "samples per class in the final evaluation");
+    private static readonly Option<string> DeviceName = Device();
+    private static readonly Option<int> Threads = SampleCommandLine.Threads();
+    private static readonly Option<long> Seed = SampleCommandLine.Seed();
+    private static readonly Option<string?> Output = Optional("output", "run folder (default: runs/mnist-<objective>-<time>)");
+
+    internal static Command Create()
+    {
+        var command = new Command("train",
             "Trains a class-conditional MeanFlow (1-NFE) or flow-matching model on MNIST / Fashion-MNIST, writing a 1-NFE sample\n" +
             "grid (one row per class) every --sample-every steps, checkpoints, logs (CSV, JSON lines, TensorBoard), and at the end the evaluation.\n" +
-            "Documentation: docs/articles/samples.md#mnist-and-fashion-mnist, docs/articles/training.md, docs/articles/results-mnist.md.")
-        .Option("dataset", "mnist", "mnist or fashion-mnist")
-        .Option("data", "", "folder with the IDX files (default: ../shared/data/<dataset>)")
-        .Option("objective", "meanflow", "meanflow or flow-matching")
-        .Option("backbone", "dit-tiny", Backbones.Names)
-        .Option("conditioning", "time-and-interval", "time inputs: time-and-interval (t, t − r), time-and-start, time-start-and-interval, interval-only")
-        .Option("time-scale", 1.0, "times are multiplied by this before the sinusoidal embedding (the DiT's own default, 1000, made MeanFlow diverge here)")
-        .Option("steps", 20000, "training steps")
-        .Option("batch-size", 128, "rows per step")
-        .Option("lr", 1e-3, "peak learning rate (AdamW, β = (0.9, 0.95))")
-        .Option("warmup", 500, "learning-rate warm-up steps, then cosine decay to 5 %")
-        .Option("grad-clip", 1.0, "global gradient-norm clip (0 disables)")
-        .Option("distinct-fraction", 0.25, "MeanFlow: fraction of rows with r ≠ t")
-        .Option("time-distribution", "logit-normal", "logit-normal or uniform")
-        .Option("time-mean", -0.4, "logit-normal mean")
-        .Option("time-std", 1.0, "logit-normal standard deviation")
-        .Option("adaptive-power", 1.0, "MeanFlow adaptive weighting p (0 = plain squared error)")
-        .Option("adaptive-constant", 1e-3, "adaptive weighting c")
-        .Option("cfg-scale", 1.0, "guidance ω")
-        .Option("cfg-mixing", 0.5, "guidance κ (effective scale ω / (1 − κ))")
-        .Option("cfg-drop", 0.1, "label drop probability")
-        .Option("ema", 0.999, "EMA decay of the weights used for sampling")
-        .Option("sample-every", 1000, "steps between sample grids")
-        .Option("checkpoint-every", 1000, "steps between checkpoints")
-        .Option("resume", "", "checkpoint to resume from")
-        .Option("classifier", "", "evaluation classifier (default: runs/classifier-<dataset>.bin if it exists)")
-        .Option("eval-per-class", 1000, "samples per class in the final evaluation")
-        .Option("device", "cpu", "cpu or cuda")
-        .Option("threads", 2, "libtorch threads")
-        .Option("seed", 0, "random seed")
-        .Option("output", "", "run folder (default: runs/mnist-<objective>-<time>)");
+            "Documentation: docs/articles/samples.md#mnist-and-fashion-mnist, docs/articles/training.md, docs/articles/results-mnist.md.");
+        foreach (var option in new Option[] { Dataset, Data, Objective, Backbone, Conditioning, TimeScale, Steps, BatchSize, LearningRate, Warmup, GradClip }
+                     .Concat(ObjectiveSettings.All)
+                     .Concat(new Option[] { CfgScale, CfgMixing, CfgDrop, Ema, SampleEvery, CheckpointEvery, Resume, Classifier, EvalPerClass, DeviceName, Threads, Seed, Output }))
+            command.Options.Add(option);
+        command.SetAction(Run);
+        return command;
+    }
 
-    internal static int Run(CommandLine cli)
+    private static int Run(ParseResult cli)
     {
-        var dataset = cli.String("dataset");
-        var folder = DataLocation.Resolve(cli.OptionalString("data"), dataset);
-        var objectiveName = cli.String("objective");
-        if (objectiveName is not ("meanflow" or "flow-matching"))
-            throw new ArgumentException($"Option --objective: expected meanflow or flow-matching, got '{objectiveName}'.");
+        var dataset = cli.GetValue(Dataset)!;
+        var folder = DataLocation.Resolve(cli.GetValue(Data), dataset);
+        var objectiveName = cli.GetValue(Objective)!;
         var stamp = DateTime.Now.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture);
-        var output = cli.OptionalString("output") ?? Path.Combine("runs", $"{dataset}-{objectiveName}-{stamp}");
-        var device = new Device(cli.String("device"));
-        set_num_threads(cli.Int("threads"));
+        var output = cli.GetValue(Output) ?? Path.Combine("runs", $"{dataset}-{objectiveName}-{stamp}");
+        var device = new Device(cli.GetValue(DeviceName)!);
+        set_num_threads(cli.GetValue(Threads));
         Directory.CreateDirectory(Path.Combine(output, "samples"));
 
         using var train = DataLocation.Load(dataset, folder, DatasetSplit.Train);
         var classes = train.ClassCount;
-        var conditioning = cli.Enum<TimeConditioning>("conditioning");
-        var seed = cli.Long("seed");
-        var model = Backbones.Create(cli.String("backbone"), classes, conditioning, TimeScale(cli), new Generator((ulong)seed));
+        var seed = cli.GetValue(Seed);
+        var model = Backbones.Create(cli.GetValue(Backbone)!, classes, Conditions(cli), PositiveTimeScale(cli), new Generator((ulong)seed));
         return model switch
         {
             MeanFlow.Models.DiT.MeanFlowDiT dit => Train(cli, dit, train, dataset, folder, objectiveName, output, device, seed),
@@ -80,23 +86,23 @@ internal static class TrainCommand
         };
     }
 
-    private static int Train<TField>(CommandLine cli, TField model, TensorDataset train, string dataset, string folder, string objectiveName,
+    private static int Train<TField>(ParseResult cli, TField model, TensorDataset train, string dataset, string folder, string objectiveName,
         string output, Device device, long seed) where TField : nn.Module, IVelocityField
     {
         var field = model;
         var classes = train.ClassCount;
         var objective = CreateObjective(cli, objectiveName, classes);
-        var options = new TrainerOptions(cli.Long("steps"), OptimizerKind.AdamW, cli.Double("lr"), 0.9, 0.95,
-            warmupSteps: cli.Long("warmup"), decay: LearningRateDecay.Cosine, minLearningRate: cli.Double("lr") * 0.05,
-            maxGradientNorm: cli.Double("grad-clip") > 0 ? cli.Double("grad-clip") : null, emaDecays: new[] { cli.Double("ema") },
-            seed: seed, device: device, logEvery: 50, sampleEvery: cli.Long("sample-every"), checkpointEvery: cli.Long("checkpoint-every"),
+        var options = new TrainerOptions(cli.GetValue(Steps), OptimizerKind.AdamW, cli.GetValue(LearningRate), 0.9, 0.95,
+            warmupSteps: cli.GetValue(Warmup), decay: LearningRateDecay.Cosine, minLearningRate: cli.GetValue(LearningRate) * 0.05,
+            maxGradientNorm: cli.GetValue(GradClip) > 0 ? cli.GetValue(GradClip) : null, emaDecays: new[] { cli.GetValue(Ema) },
+            seed: seed, device: device, logEvery: 50, sampleEvery: cli.GetValue(SampleEvery), checkpointEvery: cli.GetValue(CheckpointEvery),
             checkpointPath: Path.Combine(output, "checkpoint.bin"));
 
         var configuration = Configuration(cli, classes);
-        AtomicFile.WriteAllText(Path.Combine(output, "config.json"), configuration.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        JsonFile.Write(Path.Combine(output, "config.json"), configuration);
         using var trainer = Trainer.Create(model, objective, options);
         foreach (var (key, value) in configuration) trainer.Metadata[key] = value?.DeepClone();
-        if (cli.OptionalString("resume") is { } resume)
+        if (cli.GetValue(Resume) is { } resume)
         {
             trainer.LoadCheckpoint(resume);
             AnsiConsole.MarkupLine($"resumed from [blue]{Markup.Escape(resume)}[/] at step {trainer.Step}");
@@ -116,8 +122,8 @@ internal static class TrainCommand
         trainer.Progress.Add(jsonl);
         trainer.Progress.Add(new TensorBoardTrainingLog(Path.Combine(output, "tensorboard")));
 
-        AnsiConsole.MarkupLine($"[bold]{objectiveName}[/] on {dataset}: {cli.String("backbone")}, {options.TotalSteps} steps × {cli.Int("batch-size")}, output [blue]{Markup.Escape(output)}[/]");
-        var batchSize = cli.Int("batch-size");
+        var batchSize = cli.GetValue(BatchSize);
+        AnsiConsole.MarkupLine($"[bold]{objectiveName}[/] on {dataset}: {cli.GetValue(Backbone)}, {options.TotalSteps} steps × {batchSize}, output [blue]{Markup.Escape(output)}[/]");
         ConsoleProgress.Run(new[] { objectiveName }, reporters =>
         {
             trainer.Progress.Add(reporters[0]);
@@ -131,43 +137,37 @@ internal static class TrainCommand
         });
         AnsiConsole.MarkupLine($"trained in {trainer.Elapsed:hh\\:mm\\:ss}; checkpoint [blue]{Markup.Escape(Path.Combine(output, "checkpoint.bin"))}[/]");
 
-        var classifier = cli.OptionalString("classifier") ?? Path.Combine("runs", $"classifier-{dataset}.bin");
+        var classifier = cli.GetValue(Classifier) ?? Path.Combine("runs", $"classifier-{dataset}.bin");
         if (!File.Exists(classifier))
         {
             AnsiConsole.MarkupLine($"[yellow]no evaluation:[/] classifier {Markup.Escape(classifier)} not found (train it with the classifier command).");
             return 0;
         }
-        return EvaluateCommand.Evaluate(Path.Combine(output, "checkpoint.bin"), classifier, dataset, folder, cli.Int("eval-per-class"), device, seed, output);
+        return EvaluateCommand.Evaluate(Path.Combine(output, "checkpoint.bin"), classifier, dataset, folder, cli.GetValue(EvalPerClass), device, seed, output);
     }
 
-    private static IObjective CreateObjective(CommandLine cli, string name, int classes)
+    private static IObjective CreateObjective(ParseResult cli, string name, int classes)
     {
-        ITimeDistribution times = cli.String("time-distribution") switch
-        {
-            "uniform" => new UniformTimeDistribution(),
-            "logit-normal" => new LogitNormalTimeDistribution(cli.Double("time-mean"), cli.Double("time-std")),
-            var other => throw new ArgumentException($"Option --time-distribution: expected logit-normal or uniform, got '{other}'."),
-        };
-        var guidance = new ClassifierFreeGuidance(nullClass: classes, scale: cli.Double("cfg-scale"), mixing: cli.Double("cfg-mixing"),
-            dropProbability: cli.Double("cfg-drop"));
+        var guidance = new ClassifierFreeGuidance(nullClass: classes, scale: cli.GetValue(CfgScale), mixing: cli.GetValue(CfgMixing),
+            dropProbability: cli.GetValue(CfgDrop));
         return name == "meanflow"
-            ? new MeanFlowObjective(timeSampler: new MeanFlowTimeSampler(times, cli.Double("distinct-fraction")),
-                weighting: new AdaptiveLossWeighting(cli.Double("adaptive-power"), cli.Double("adaptive-constant")),
+            ? new MeanFlowObjective(timeSampler: ObjectiveSettings.TimeSampler(cli), weighting: ObjectiveSettings.Weighting(cli),
                 normalizer: ClassSampling.Normalizer, guidance: guidance)
-            : new FlowMatchingObjective(timeDistribution: times, normalizer: ClassSampling.Normalizer, guidance: guidance);
+            : new FlowMatchingObjective(timeDistribution: ObjectiveSettings.Times(cli), normalizer: ClassSampling.Normalizer, guidance: guidance);
     }
 
-    private static double TimeScale(CommandLine cli) => cli.Double("time-scale") is var s && double.IsFinite(s) && s > 0
-        ? s
-        : throw new ArgumentException($"Option --time-scale: expected a positive number, got '{cli.String("time-scale")}'.");
+    private static TimeConditioning Conditions(ParseResult cli) => Parse<TimeConditioning>(cli.GetValue(Conditioning)!);
 
-    private static JsonObject Configuration(CommandLine cli, int classes)
+    private static double PositiveTimeScale(ParseResult cli) => cli.GetValue(TimeScale) is var s && double.IsFinite(s) && s > 0
+        ? s
+        : throw new ArgumentException($"Option --time-scale: expected a positive number, got '{cli.GetValue(TimeScale)}'.");
+
+    private static JsonObject Configuration(ParseResult cli, int classes)
     {
-        var json = Backbones.Describe(cli.String("backbone"), classes, cli.Enum<TimeConditioning>("conditioning"), TimeScale(cli));
-        foreach (var name in new[] { "dataset", "objective", "steps", "batch-size", "lr", "warmup", "grad-clip", "distinct-fraction",
-                     "time-distribution", "time-mean", "time-std", "adaptive-power", "adaptive-constant", "cfg-scale", "cfg-mixing",
-                     "cfg-drop", "ema", "seed", "threads", "device" })
-            json[name] = cli.String(name);
+        var json = Backbones.Describe(cli.GetValue(Backbone)!, classes, Conditions(cli), PositiveTimeScale(cli));
+        var recorded = new Option[] { Dataset, Objective, Steps, BatchSize, LearningRate, Warmup, GradClip }.Concat(ObjectiveSettings.All)
+            .Concat(new Option[] { CfgScale, CfgMixing, CfgDrop, Ema, Seed, Threads, DeviceName }).ToArray();
+        foreach (var (name, value) in Values(cli, recorded)) json[name] = value?.DeepClone();
         return json;
     }
 }

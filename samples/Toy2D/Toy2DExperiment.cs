@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using MeanFlow.Data;
 using MeanFlow.Evaluation;
@@ -30,7 +29,7 @@ internal sealed class Toy2DExperiment
         var o = _options;
         TorchSharp.torch.set_num_threads(o.Threads);
         Directory.CreateDirectory(o.Output);
-        AtomicFile.WriteAllText(Path.Combine(o.Output, "config.json"), o.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        JsonFile.Write(Path.Combine(o.Output, "config.json"), o.ToJson());
         AnsiConsole.MarkupLine($"[bold]MeanFlow.NET toy 2-D[/]: {o.Dataset}, {o.Steps} steps × {o.BatchSize} rows, MLP {o.Depth}×{o.Width}, output [blue]{Markup.Escape(o.Output)}[/]");
 
         var meanFlow = NewField();
@@ -85,7 +84,7 @@ internal sealed class Toy2DExperiment
         metrics["trainingSeconds"] = new JsonObject { ["MeanFlow"] = seconds["MeanFlow"], ["flow matching"] = seconds["flow matching"] };
         var ratio = panels[1].Metrics["energyDistance"]!.GetValue<double>() / panels[4].Metrics["energyDistance"]!.GetValue<double>();
         metrics["meanFlow1NfeOverFlowMatching100StepEnergyDistance"] = ratio;
-        AtomicFile.WriteAllText(Path.Combine(o.Output, "metrics.json"), metrics.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        JsonFile.Write(Path.Combine(o.Output, "metrics.json"), metrics);
         Toy2DPlots.Samples(Path.Combine(o.Output, "samples.png"), o.Dataset, panels.Select(p => (p.Title, p.Points, p.Metrics)).ToList());
         Toy2DPlots.LossCurves(Path.Combine(o.Output, "loss.png"), curves);
         Report(panels, ratio);

@@ -1,5 +1,12 @@
+using System;
+using System.CommandLine;
+using System.Globalization;
+using System.IO;
+using System.Linq;
 using System.Text.Json.Nodes;
 using MeanFlow.Data;
+using MeanFlow.TimeSampling;
+using static MeanFlow.Samples.SampleCommandLine;
 
 namespace MeanFlow.Samples.Toy2D;
 
@@ -27,58 +34,61 @@ internal sealed class Toy2DOptions
     internal required string Output { get; init; }
 
     /// <summary>The time distribution both objectives draw from.</summary>
-    internal MeanFlow.TimeSampling.ITimeDistribution Times() => TimeDistribution == "uniform"
-        ? new MeanFlow.TimeSampling.UniformTimeDistribution()
-        : new MeanFlow.TimeSampling.LogitNormalTimeDistribution(TimeMean, TimeStd);
+    internal ITimeDistribution Times() => ObjectiveOptions.Times(TimeDistribution, TimeMean, TimeStd);
 
-    internal static CommandLine Declare() => new CommandLine("dotnet run -c Release --project samples/Toy2D --",
+    /// <summary>The command line; <paramref name="run"/> receives the parsed options.</summary>
+    internal static RootCommand Command(Func<Toy2DOptions, int> run)
+    {
+        var dataset = Choice("dataset", ToyDistribution.Checkerboard, "checkerboard, two-moons, eight-gaussians or spirals");
+        var steps = Option("steps", 4000L, "training steps of each model");
+        var batchSize = Option("batch-size", 1024, "rows per step");
+        var width = Option("width", 256, "MLP hidden width");
+        var depth = Option("depth", 4, "MLP hidden layers");
+        var timeScale = Option("time-scale", 1.0, "MLP: times are multiplied by this before the sinusoidal embedding");
+        var learningRate = Option("lr", 2e-3, "peak learning rate (AdamW, β = (0.9, 0.95), cosine decay)");
+        var warmup = Option("warmup", 200L, "learning-rate warm-up steps");
+        var objective = new ObjectiveOptions(distinctFraction: 1.0, timeDistribution: "uniform", adaptivePower: 0.0);
+        var ema = Option("ema", 0.999, "EMA decay of the weights used for sampling");
+        var evaluationSamples = Option("eval-samples", 5000, "points drawn from each sampler and from held-out data");
+        var threads = Threads();
+        var seed = Seed("random seed (initialisation, training draws, evaluation)");
+        var output = Optional("output", "run folder (default: runs/toy2d-<dataset>-<time>)");
+        var root = new RootCommand(
             "Trains MeanFlow (1-step) and flow matching on a 2-D distribution with the same MLP and budget, then compares\n" +
             "held-out data, 1-NFE MeanFlow samples and flow-matching samples at 1 and 100 Euler steps (samples.png, metrics.json).\n" +
-            "Documentation: docs/articles/samples.md#toy2d, docs/articles/meanflow-identity.md.")
-        .Option("dataset", "checkerboard", "checkerboard, two-moons, eight-gaussians or spirals")
-        .Option("steps", 4000, "training steps of each model")
-        .Option("batch-size", 1024, "rows per step")
-        .Option("width", 256, "MLP hidden width")
-        .Option("depth", 4, "MLP hidden layers")
-        .Option("time-scale", 1.0, "MLP: times are multiplied by this before the sinusoidal embedding")
-        .Option("lr", 2e-3, "peak learning rate (AdamW, β = (0.9, 0.95), cosine decay)")
-        .Option("warmup", 200, "learning-rate warm-up steps")
-        .Option("distinct-fraction", 1.0, "MeanFlow: fraction of rows with r ≠ t")
-        .Option("time-distribution", "uniform", "distribution of the two time draws: uniform or logit-normal")
-        .Option("time-mean", -0.4, "logit-normal time distribution: mean")
-        .Option("time-std", 1.0, "logit-normal time distribution: standard deviation")
-        .Option("adaptive-power", 0.0, "MeanFlow adaptive loss weighting: p (0 = plain squared error)")
-        .Option("adaptive-constant", 1e-3, "MeanFlow adaptive loss weighting: c")
-        .Option("ema", 0.999, "EMA decay of the weights used for sampling")
-        .Option("eval-samples", 5000, "points drawn from each sampler and from held-out data")
-        .Option("threads", 2, "libtorch threads")
-        .Option("seed", 0, "random seed (initialisation, training draws, evaluation)")
-        .Option("output", "", "run folder (default: runs/toy2d-<dataset>-<time>)");
-
-    internal static Toy2DOptions From(CommandLine cli, string defaultOutput) => new()
-    {
-        Dataset = cli.Enum<ToyDistribution>("dataset"),
-        Steps = cli.Long("steps"),
-        BatchSize = cli.Int("batch-size"),
-        Width = cli.Int("width"),
-        Depth = cli.Int("depth"),
-        TimeScale = cli.Double("time-scale"),
-        LearningRate = cli.Double("lr"),
-        WarmupSteps = cli.Long("warmup"),
-        DistinctFraction = cli.Double("distinct-fraction"),
-        TimeDistribution = cli.String("time-distribution") is "uniform" or "logit-normal"
-            ? cli.String("time-distribution")
-            : throw new System.ArgumentException($"Option --time-distribution: expected uniform or logit-normal, got '{cli.String("time-distribution")}'."),
-        TimeMean = cli.Double("time-mean"),
-        TimeStd = cli.Double("time-std"),
-        AdaptivePower = cli.Double("adaptive-power"),
-        AdaptiveConstant = cli.Double("adaptive-constant"),
-        EmaDecay = cli.Double("ema"),
-        EvaluationSamples = cli.Int("eval-samples"),
-        Threads = cli.Int("threads"),
-        Seed = cli.Long("seed"),
-        Output = cli.OptionalString("output") ?? defaultOutput,
-    };
+            "Documentation: docs/articles/samples.md#toy2d, docs/articles/meanflow-identity.md.");
+        foreach (var option in new Option[] { dataset, steps, batchSize, width, depth, timeScale, learningRate, warmup }
+                     .Concat(objective.All).Concat(new Option[] { ema, evaluationSamples, threads, seed, output }))
+            root.Options.Add(option);
+        root.HelpName = "dotnet run -c Release --project samples/Toy2D --";
+        root.SetAction(r =>
+        {
+            var stamp = DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+            return run(new Toy2DOptions
+            {
+                Dataset = Parse<ToyDistribution>(r.GetValue(dataset)!),
+                Steps = r.GetValue(steps),
+                BatchSize = r.GetValue(batchSize),
+                Width = r.GetValue(width),
+                Depth = r.GetValue(depth),
+                TimeScale = r.GetValue(timeScale),
+                LearningRate = r.GetValue(learningRate),
+                WarmupSteps = r.GetValue(warmup),
+                DistinctFraction = r.GetValue(objective.DistinctFraction),
+                TimeDistribution = r.GetValue(objective.TimeDistribution)!,
+                TimeMean = r.GetValue(objective.TimeMean),
+                TimeStd = r.GetValue(objective.TimeStd),
+                AdaptivePower = r.GetValue(objective.AdaptivePower),
+                AdaptiveConstant = r.GetValue(objective.AdaptiveConstant),
+                EmaDecay = r.GetValue(ema),
+                EvaluationSamples = r.GetValue(evaluationSamples),
+                Threads = r.GetValue(threads),
+                Seed = r.GetValue(seed),
+                Output = r.GetValue(output) ?? Path.Combine("runs", $"toy2d-{r.GetValue(dataset)}-{stamp}"),
+            });
+        });
+        return root;
+    }
 
     internal JsonObject ToJson() => new()
     {

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Linq;
 using System.Text.Json.Nodes;
 using MeanFlow.Data;
+using MeanFlow.Internal;
 using ScottPlot;
 using static TorchSharp.torch;
 
@@ -33,7 +34,7 @@ internal static class Toy2DPlots
             plot.Axes.SquareUnits();
         }
         multiplot.Layout = new ScottPlot.MultiplotLayouts.Columns();
-        AtomicFileSave(path, p => multiplot.SavePng(p, size * panels.Count, size + 40));
+        AtomicFile.Write(path, multiplot.Render(size * panels.Count, size + 40).GetImageBytes(ImageFormat.Png));
     }
 
     internal static void LossCurves(string path, IReadOnlyDictionary<string, List<(long Step, double Loss)>> curves)
@@ -48,8 +49,6 @@ internal static class Toy2DPlots
         plot.Axes.Bottom.Label.Text = "step";
         plot.Title("Training loss");
         plot.ShowLegend();
-        AtomicFileSave(path, p => plot.SavePng(p, 720, 420));
+        AtomicFile.Write(path, plot.GetImageBytes(720, 420, ImageFormat.Png));
     }
-
-    private static void AtomicFileSave(string path, System.Action<string> save) => AtomicFile.Write(path, save);
 }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using MeanFlow.Imaging;
 using MeanFlow.Internal;
 using static TorchSharp.torch;
 
@@ -73,7 +74,7 @@ public static class Cifar10
             }
 
         using var scope = NewDisposeScope();
-        var images = tensor(pixels, new long[] { records, 3, 32, 32 }).to(ScalarType.Float32).div_(255f);
+        var images = ImageTensors.Dequantize(tensor(pixels, new long[] { records, 3, 32, 32 }));
         return new TensorDataset(images, tensor(labels), ClassNames.Count, ClassNames);
 
         byte[] Check(string path)

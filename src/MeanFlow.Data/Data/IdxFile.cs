@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using MeanFlow.Imaging;
 using MeanFlow.Internal;
 using static TorchSharp.torch;
 
@@ -33,8 +34,7 @@ public static class IdxFile
             throw new InvalidDataException($"'{path}' has an invalid IDX image size {rows}×{cols}.");
         CheckLength(bytes, path, 16, (long)count * rows * cols, $"{count} images of {rows}×{cols} bytes");
         using var scope = NewDisposeScope();
-        var pixels = tensor(bytes.AsSpan(16).ToArray(), new long[] { count, 1, rows, cols });
-        return pixels.to(ScalarType.Float32).div_(255f).MoveToOuterDisposeScope();
+        return ImageTensors.Dequantize(tensor(bytes.AsSpan(16).ToArray(), new long[] { count, 1, rows, cols })).MoveToOuterDisposeScope();
     }
 
     /// <summary>Reads a labels file (e.g. train-labels-idx1-ubyte.gz).</summary>

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using MeanFlow.Internal;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MeanFlow.Data;
@@ -9,13 +10,16 @@ namespace MeanFlow.Data;
 /// <summary>
 /// A dataset held as tensors: samples (N, ...) and optional class labels (N,). The readers in this namespace
 /// return images as float32 (N, C, H, W) in [0, 1] with int64 labels; point sets (N, D) work the same way.
-/// Iterate it in batches with <see cref="BatchLoader"/>.
+/// It is a TorchSharp <see cref="torch.utils.data.Dataset"/>, so TorchSharp's DataLoader batches and shuffles it:
+/// <c>torch.utils.data.DataLoader(dataset, batchSize, shuffle: true, seed: 0, disposeDataset: false)</c> yields
+/// batches {"data": (B, ...), "label": (B,)}, as TorchVision's MNIST does.
 /// </summary>
 /// <remarks>
-/// The dataset owns its tensors: the constructor detaches them from any dispose scope and
-/// <see cref="Dispose"/> frees them. Pass clones if the caller keeps using the originals.
+/// The dataset owns its tensors: the constructor detaches them from any dispose scope and Dispose frees them.
+/// Pass clones if the caller keeps using the originals. A DataLoader disposes its dataset when it is disposed
+/// unless it is created with <c>disposeDataset: false</c>.
 /// </remarks>
-public sealed class TensorDataset : IDisposable
+public sealed class TensorDataset : torch.utils.data.Dataset
 {
     /// <summary>Creates a dataset that takes ownership of <paramref name="data"/> and <paramref name="labels"/>.</summary>
     /// <param name="data">Samples, shape (N, ...), N ≥ 1.</param>
@@ -62,7 +66,20 @@ public sealed class TensorDataset : IDisposable
     public IReadOnlyList<string>? ClassNames { get; }
 
     /// <summary>N, the number of samples.</summary>
-    public long Count => Data.shape[0];
+    public override long Count => Data.shape[0];
+
+    /// <summary>One sample, as TorchSharp's DataLoader asks for it.</summary>
+    /// <param name="index">The row, in [0, N).</param>
+    /// <returns>{"data": the sample (...), "label": its int64 label ()} (no "label" if unlabelled); views of this dataset's storage.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is outside [0, N).</exception>
+    public override Dictionary<string, Tensor> GetTensor(long index)
+    {
+        if (index < 0 || index >= Count)
+            throw new ArgumentOutOfRangeException(nameof(index), index, $"index must lie in [0, {Count}); got {index}.");
+        var sample = new Dictionary<string, Tensor> { ["data"] = Data[index] };
+        if (Labels is not null) sample["label"] = Labels[index];
+        return sample;
+    }
 
     /// <summary>The shape of one sample, e.g. (C, H, W).</summary>
     public long[] SampleShape => Data.shape[1..];
@@ -101,10 +118,15 @@ public sealed class TensorDataset : IDisposable
     }
 
     /// <summary>Frees the tensors.</summary>
-    public void Dispose()
+    /// <param name="disposing">True when called from Dispose.</param>
+    protected override void Dispose(bool disposing)
     {
-        Data.Dispose();
-        Labels?.Dispose();
+        if (disposing)
+        {
+            Data.Dispose();
+            Labels?.Dispose();
+        }
+        base.Dispose(disposing);
     }
 
     private static long MaxLabel(Tensor labels, long count)

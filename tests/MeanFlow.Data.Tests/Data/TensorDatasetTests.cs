@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using MeanFlow.Data;
 using Xunit;
 using static TorchSharp.torch;
@@ -44,5 +46,33 @@ public class TensorDatasetTests
         Assert.Throws<ArgumentException>(() => new TensorDataset(zeros(3, 2), classCount: 2, classNames: new[] { "a" }));
         using var unlabelled = new TensorDataset(zeros(3, 2));
         Assert.Throws<InvalidOperationException>(() => unlabelled.CountPerClass());
+    }
+
+    [Fact]
+    public void TorchSharpDataLoaderVisitsEveryRowOncePerEpochWithItsLabel()
+    {
+        using var scope = NewDisposeScope();
+        using var dataset = new TensorDataset(arange(10, dtype: ScalarType.Float32).reshape(10, 1), arange(10).remainder(3));
+        List<float> Epoch(TorchSharp.Modules.DataLoader loader)
+        {
+            var rows = new List<float>();
+            foreach (var batch in loader)
+            {
+                var data = batch["data"].flatten().data<float>().ToArray();
+                Assert.Equal(data.Select(v => (long)v % 3), batch["label"].data<long>().ToArray()); // labels stay with their rows
+                rows.AddRange(data);
+            }
+            return rows;
+        }
+        using (var loader = torch.utils.data.DataLoader(dataset, 4, shuffle: true, seed: 5, disposeDataset: false))
+        using (var again = torch.utils.data.DataLoader(dataset, 4, shuffle: true, seed: 5, disposeDataset: false))
+        {
+            var first = Epoch(loader);
+            Assert.Equal(Enumerable.Range(0, 10).Select(i => (float)i), first.Order());
+            Assert.NotEqual(Enumerable.Range(0, 10).Select(i => (float)i), first); // shuffled
+            Assert.Equal(first, Epoch(again));                                       // the same seed, the same order
+        }
+        Assert.False(dataset.Data.IsInvalid); // disposeDataset: false leaves the dataset to its owner
+        Assert.Throws<ArgumentOutOfRangeException>(() => dataset.GetTensor(10));
     }
 }

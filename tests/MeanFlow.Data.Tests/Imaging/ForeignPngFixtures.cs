@@ -49,8 +49,4 @@ internal static class ForeignPngFixtures
 
     /// <summary>Source g8.pgm.</summary>
     internal static readonly byte[] Grey8Pgm = Convert.FromBase64String("UDUKNSAzCjI1NQo8feywtYDsN7yXEt0uaq4=");
-
-    /// <summary>Source alpha.pgm.</summary>
-    internal static readonly byte[] AlphaPgm = Convert.FromBase64String("UDUKNSAzCjI1NQrtv4hGXwOt7SmrFMJW59g=");
-
 }
