@@ -1,8 +1,5 @@
-using System;
 using MeanFlow.Fields;
 using MeanFlow.Objectives;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Objectives;
 

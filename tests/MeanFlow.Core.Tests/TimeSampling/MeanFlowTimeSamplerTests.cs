@@ -1,7 +1,4 @@
-using System;
 using MeanFlow.TimeSampling;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.TimeSampling;
 

@@ -1,9 +1,5 @@
-using System;
 using MeanFlow.Fields;
 using MeanFlow.Models.DiT;
-using TorchSharp;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Models.Tests.DiT;
 

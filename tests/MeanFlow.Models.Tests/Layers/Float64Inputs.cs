@@ -1,8 +1,5 @@
 using System.Collections.Generic;
-using System.Linq;
 using MeanFlow.Models.Layers;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Models.Tests.Layers;
 
