@@ -1,12 +1,7 @@
-using System.Collections.Generic;
 using System.IO;
-using MeanFlow.Fields;
 using MeanFlow.Models.Checkpoints;
-using MeanFlow.Models.DiT;
-using MeanFlow.Models.Layers;
 using MeanFlow.Tests;
 using static MeanFlow.Models.Tests.DiT.DiTTestModels;
-using static MeanFlow.Models.Testing.TangentCheck;
 using static MeanFlow.Models.Tests.Layers.Float64Inputs;
 
 namespace MeanFlow.Models.Tests.Checkpoints;

@@ -1,6 +1,3 @@
-using MeanFlow.Fields;
-using MeanFlow.Models.DiT;
-using static MeanFlow.Models.Testing.TangentCheck;
 using static MeanFlow.Models.Tests.Layers.Float64Inputs;
 
 namespace MeanFlow.Models.Tests.DiT;

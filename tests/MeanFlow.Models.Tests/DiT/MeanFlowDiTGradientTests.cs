@@ -1,11 +1,6 @@
-using System.Collections.Generic;
-using MeanFlow.Fields;
 using MeanFlow.Guidance;
-using MeanFlow.Jvp;
-using MeanFlow.Models.DiT;
 using MeanFlow.Objectives;
 using static MeanFlow.Models.Tests.DiT.DiTTestModels;
-using static MeanFlow.Models.Testing.TangentCheck;
 using static MeanFlow.Models.Tests.Layers.Float64Inputs;
 
 namespace MeanFlow.Models.Tests.DiT;

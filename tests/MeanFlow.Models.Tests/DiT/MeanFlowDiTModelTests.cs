@@ -1,9 +1,4 @@
-using MeanFlow.Fields;
-using MeanFlow.Jvp;
-using MeanFlow.Models.DiT;
-using MeanFlow.Models.Layers;
 using static MeanFlow.Models.Tests.DiT.DiTTestModels;
-using static MeanFlow.Models.Testing.TangentCheck;
 using static MeanFlow.Models.Tests.Layers.Float64Inputs;
 
 namespace MeanFlow.Models.Tests.DiT;

@@ -1,6 +1,3 @@
-using MeanFlow.Fields;
-using MeanFlow.Models.DiT;
-
 namespace MeanFlow.Models.Tests.DiT;
 
 /// <summary>Preset shapes and parameter counts. The expected counts come from <see cref="ReferenceCount"/>, written

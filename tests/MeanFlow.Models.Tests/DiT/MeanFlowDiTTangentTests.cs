@@ -1,8 +1,4 @@
-using System.Collections.Generic;
-using MeanFlow.Fields;
-using MeanFlow.Jvp;
 using static MeanFlow.Models.Tests.DiT.DiTTestModels;
-using static MeanFlow.Models.Testing.TangentCheck;
 using static MeanFlow.Models.Tests.Layers.Float64Inputs;
 
 namespace MeanFlow.Models.Tests.DiT;

@@ -1,11 +1,7 @@
-using System.Collections.Generic;
-using MeanFlow.Fields;
 using MeanFlow.Models.Checkpoints;
-using MeanFlow.Models.DiT;
 using MeanFlow.Models.Tests.Checkpoints;
 using MeanFlow.Objectives;
 using MeanFlow.Tests;
-using static MeanFlow.Models.Testing.TangentCheck;
 using static MeanFlow.Models.Tests.Layers.Float64Inputs;
 
 namespace MeanFlow.Models.Tests.Docs;

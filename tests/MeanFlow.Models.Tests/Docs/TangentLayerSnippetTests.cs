@@ -1,10 +1,5 @@
-using MeanFlow.Fields;
-using MeanFlow.Jvp;
-using MeanFlow.Models.DiT;
-using MeanFlow.Models.Layers;
 using MeanFlow.Models.Testing;
 using TorchSharp.Modules;
-using static MeanFlow.Models.Testing.TangentCheck;
 using static MeanFlow.Models.Tests.Layers.Float64Inputs;
 
 namespace MeanFlow.Models.Tests.Docs;

@@ -1,8 +1,5 @@
-using System.Collections.Generic;
-using MeanFlow.Models.UNet;
 using MeanFlow.Objectives;
 using MeanFlow.Sampling;
-using static MeanFlow.Models.Testing.TangentCheck;
 using static MeanFlow.Models.Tests.Layers.Float64Inputs;
 
 namespace MeanFlow.Models.Tests.Docs;

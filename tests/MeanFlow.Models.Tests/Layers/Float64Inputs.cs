@@ -1,6 +1,3 @@
-using System.Collections.Generic;
-using MeanFlow.Models.Layers;
-
 namespace MeanFlow.Models.Tests.Layers;
 
 /// <summary>Seeded float64 inputs for the exact checks (the checks themselves are the public

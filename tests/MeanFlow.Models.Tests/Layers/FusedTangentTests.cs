@@ -1,6 +1,3 @@
-using System.Collections.Generic;
-using MeanFlow.Models.Layers;
-using static MeanFlow.Models.Testing.TangentCheck;
 using static MeanFlow.Models.Tests.Layers.Float64Inputs;
 
 namespace MeanFlow.Models.Tests.Layers;

@@ -1,5 +1,3 @@
-using MeanFlow.Fields;
-using MeanFlow.Jvp;
 using MeanFlow.Models.Mlp;
 using MeanFlow.Objectives;
 

@@ -1,4 +1,3 @@
-using MeanFlow.Models.Layers;
 using MeanFlow.Models.Testing;
 using TorchSharp.Modules;
 using static MeanFlow.Models.Tests.Layers.Float64Inputs;

@@ -1,5 +1,3 @@
-using System.Collections.Generic;
-using MeanFlow.Models.UNet;
 using static TorchSharp.torch.nn.functional;
 
 namespace MeanFlow.Models.Tests.UNet;

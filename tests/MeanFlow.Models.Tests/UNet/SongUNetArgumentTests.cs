@@ -1,7 +1,3 @@
-using MeanFlow.Fields;
-using MeanFlow.Jvp;
-using MeanFlow.Models.Layers;
-using MeanFlow.Models.UNet;
 using static MeanFlow.Models.Tests.UNet.UNetTestNets;
 
 namespace MeanFlow.Models.Tests.UNet;

@@ -1,7 +1,3 @@
-using MeanFlow.Fields;
-using MeanFlow.Models.Layers;
-using MeanFlow.Models.UNet;
-using static MeanFlow.Models.Testing.TangentCheck;
 using static MeanFlow.Models.Tests.Layers.Float64Inputs;
 using static MeanFlow.Models.Tests.UNet.UNetTestNets;
 

@@ -1,7 +1,3 @@
-using MeanFlow.Jvp;
-using MeanFlow.Models.Layers;
-using MeanFlow.Models.UNet;
-using static MeanFlow.Models.Testing.TangentCheck;
 using static MeanFlow.Models.Tests.Layers.Float64Inputs;
 
 namespace MeanFlow.Models.Tests.UNet;

@@ -1,9 +1,4 @@
-using System.Collections.Generic;
-using MeanFlow.Fields;
-using MeanFlow.Jvp;
-using MeanFlow.Models.UNet;
 using MeanFlow.Objectives;
-using static MeanFlow.Models.Testing.TangentCheck;
 using static MeanFlow.Models.Tests.Layers.Float64Inputs;
 using static MeanFlow.Models.Tests.UNet.UNetTestNets;
 
