@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using TorchSharp;
 using TorchSharp.Modules;
+using MeanFlow.Internal;
 using static TorchSharp.torch;
 
 namespace MeanFlow.Training;
@@ -14,7 +15,7 @@ internal static class GradientNorm
     {
         using var scope = NewDisposeScope();
         var norms = parameters.Select(p => p.grad).Where(g => g is not null).Select(g => g!.norm().to(ScalarType.Float64)).ToList();
-        return norms.Count == 0 ? 0.0 : stack(norms).norm().ToDouble();
+        return norms.Count == 0 ? 0.0 : HostRead.Double(stack(norms).norm());
     }
 
     /// <summary>Scales every gradient by max / (norm + 1e-6) when that is below 1.</summary>

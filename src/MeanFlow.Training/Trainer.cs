@@ -9,6 +9,7 @@ using MeanFlow.Fields;
 using MeanFlow.Objectives;
 using TorchSharp;
 using TorchSharp.Modules;
+using MeanFlow.Internal;
 using static TorchSharp.torch;
 
 namespace MeanFlow.Training;
@@ -125,7 +126,7 @@ public sealed class Trainer<TField> : IDisposable where TField : nn.Module, IVel
         _optimizer.zero_grad();
 
         var output = Objective.Compute(Field, batch.Data.to(Device), batch.Labels?.to(Device), Generator);
-        var loss = output.Loss.ToDouble();
+        var loss = HostRead.Double(output.Loss);
         if (!double.IsFinite(loss)) throw new TrainingDivergedException(next, loss, double.NaN);
         output.Loss.backward();
         var norm = GradientNorm.Of(_parameters);
@@ -138,8 +139,8 @@ public sealed class Trainer<TField> : IDisposable where TField : nn.Module, IVel
         {
             Step = next,
             Loss = loss,
-            MeanSquaredError = output.MeanSquaredError.ToDouble(),
-            MeanWeight = output.MeanWeight.ToDouble(),
+            MeanSquaredError = HostRead.Double(output.MeanSquaredError),
+            MeanWeight = HostRead.Double(output.MeanWeight),
             LearningRate = learningRate,
             GradientNorm = norm,
             DistinctRows = output.DistinctRows,

@@ -5,6 +5,7 @@ using MeanFlow.Losses;
 using MeanFlow.Normalization;
 using MeanFlow.Paths;
 using MeanFlow.TimeSampling;
+using MeanFlow.Internal;
 using static TorchSharp.torch;
 
 namespace MeanFlow.Objectives;
@@ -56,7 +57,7 @@ public sealed class FlowMatchingObjective : IObjective
         ArgumentNullException.ThrowIfNull(batch);
         using (var scope = NewDisposeScope())
         {
-            if ((batch.R != batch.T).any().item<bool>())
+            if (HostRead.Bool((batch.R != batch.T).any()))
                 throw new ArgumentException("Flow matching trains the instantaneous velocity: batch.R must equal batch.T in every row.", nameof(batch));
         }
         return _objective.Compute(field, batch);

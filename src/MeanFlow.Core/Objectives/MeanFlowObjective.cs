@@ -139,7 +139,7 @@ public sealed class MeanFlowObjective : IObjective
     {
         if (Guidance is null || !Guidance.ChangesTarget || labels is null) return sample.Velocity;
         using var noGrad = no_grad();
-        var guided = Guidance.GuidedRows(rows.T, rows.DropMask).nonzero().squeeze(1);
+        var guided = HostRead.Nonzero(Guidance.GuidedRows(rows.T, rows.DropMask)).squeeze(1);
         var g = guided.shape[0];
         if (g == 0) return sample.Velocity;
 

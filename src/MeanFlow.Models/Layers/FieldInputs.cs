@@ -53,7 +53,7 @@ internal static class FieldInputs
                 $"labels must be int64 [{rows}] on {device}; got {labels.dtype} {Guard.Shape(labels)} on {labels.device}.", nameof(labels));
         if (rows == 0) return;
         using var scope = NewDisposeScope();
-        long min = labels.min().item<long>(), max = labels.max().item<long>();
+        long min = HostRead.Int64(labels.min()), max = HostRead.Int64(labels.max());
         if (min < 0 || max > classes)
             throw new ArgumentOutOfRangeException(nameof(labels),
                 $"labels must lie in [0, {classes}] ({classes} is the null class); got values from {min} to {max}.");
