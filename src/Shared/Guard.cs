@@ -94,14 +94,21 @@ internal static class Guard
     internal static void Labels(Tensor? labels, long batch, long maxExclusive, string name)
     {
         if (labels is null) return;
-        if (labels.dtype != ScalarType.Int64)
-            throw new ArgumentException($"{name} must be an int64 tensor of class indices; got dtype {labels.dtype}.", name);
-        if (labels.dim() != 1 || labels.shape[0] != batch)
-            throw new ArgumentException($"{name} must have shape [{batch}]; got {Shape(labels)}.", name);
+        LabelsShape(labels, batch, name);
         if (batch == 0) return;
         long min = HostRead.Int64(labels.min()), max = HostRead.Int64(labels.max());
         if (min < 0 || max >= maxExclusive)
             throw new ArgumentOutOfRangeException(name, $"{name} must lie in [0, {maxExclusive}); got values from {min} to {max}.");
+    }
+
+    /// <summary>Labels: int64, shape (batch,); their values are not read.</summary>
+    internal static void LabelsShape(Tensor? labels, long batch, string name)
+    {
+        if (labels is null) return;
+        if (labels.dtype != ScalarType.Int64)
+            throw new ArgumentException($"{name} must be an int64 tensor of class indices; got dtype {labels.dtype}.", name);
+        if (labels.dim() != 1 || labels.shape[0] != batch)
+            throw new ArgumentException($"{name} must have shape [{batch}]; got {Shape(labels)}.", name);
     }
 
     internal static void AllFinite(Tensor x, string name)

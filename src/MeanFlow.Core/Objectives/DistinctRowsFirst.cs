@@ -36,6 +36,11 @@ internal sealed class DistinctRowsFirst
 
     internal static DistinctRowsFirst Of(ObjectiveBatch batch)
     {
+        // The time sampler put the r ≠ t rows first and counted them: nothing to read or reorder.
+        if (batch.LeadingDistinctRows is { } leading)
+            return new DistinctRowsFirst(batch.X, batch.Noise, batch.R, batch.T, batch.Labels, batch.DropMask, leading);
+
+        // A batch from elsewhere: find those rows on the host (explicit batches are not the training hot path).
         var distinct = batch.R != batch.T;
         var k = HostRead.Int64(distinct.sum());
         var b = batch.Rows;
