@@ -62,14 +62,15 @@ public abstract class DualVelocityField : nn.Module, ITangentVelocityField
     private protected virtual long LabelClasses => 0;
 
     /// <summary>Runs the forward pass; the label range is not read on the way in (that would stall a GPU every call),
-    /// so a native index error is turned into the <see cref="ArgumentOutOfRangeException"/> that names the labels.</summary>
+    /// so a native index error (or a layer's own range error) is turned into the <see cref="ArgumentOutOfRangeException"/> that names
+    /// the labels and this field's range.</summary>
     private Dual LabelChecked(Tensor? labels, Func<Dual> forward)
     {
         try
         {
             return forward();
         }
-        catch (ExternalException) when (labels is not null && LabelClasses > 0)
+        catch (Exception e) when (e is ExternalException or ArgumentOutOfRangeException && labels is not null && LabelClasses > 0)
         {
             FieldInputs.ThrowIfOutOfRange(labels, LabelClasses);
             throw;
