@@ -1,5 +1,6 @@
 using System.Linq;
 using MeanFlow.Fields;
+using MeanFlow.Internal;
 using static TorchSharp.torch;
 
 namespace MeanFlow.Jvp;
@@ -12,8 +13,10 @@ namespace MeanFlow.Jvp;
 /// <remarks>
 /// <para>How: the field runs once on all B rows at (z + δz, r + δr, t + δt) with zero offsets δ that require gradients;
 /// the value keeps its ordinary graph to the parameters, and the JVP is ∂⟨Jᵀw, d⟩/∂w with the tangent d padded by
-/// zero rows beyond the leading K. The cost is one forward and two backward passes over all B rows (a second forward
-/// on the K tangent rows alone would be cheaper but would draw a new dropout mask).</para>
+/// zero rows beyond the leading K. The two backward passes cover all B rows. For a field known to be a deterministic
+/// function of its inputs, <see cref="DoubleBackwardJvp(bool)"/> with <c>true</c> evaluates the K tangent rows in a
+/// second forward pass of their own instead, which is cheaper when K is a small part of B and exact only then (a
+/// second pass of a field with dropout draws another mask).</para>
 /// <para>Safety, from what was measured about TorchSharp 0.107: inputs the field ignores (say, r or the labels) count
 /// as zero (a missing gradient otherwise ends the process from native code), and <c>retain_graph</c> is passed
 /// explicitly. The flash scaled-dot-product-attention kernel, whose backward has no derivative (double backward through
@@ -22,16 +25,39 @@ namespace MeanFlow.Jvp;
 /// </remarks>
 public sealed class DoubleBackwardJvp : IJvpEngine
 {
+    /// <summary>Creates the engine, exact for any field (value and JVP from one forward pass).</summary>
+    public DoubleBackwardJvp()
+    {
+    }
+
+    /// <summary>Creates the engine.</summary>
+    /// <param name="deterministicField"><c>true</c> to promise that the field is a deterministic function of (z, r, t, labels)
+    /// (no dropout or other random layer active): the tangent rows then get a second forward pass over the K rows only,
+    /// cheaper at small K. With a random layer that JVP belongs to another draw than the value: use <c>false</c> (the
+    /// default constructor), which is exact for every field.</param>
+    public DoubleBackwardJvp(bool deterministicField) => DeterministicField = deterministicField;
+
+    /// <summary>Whether the field was promised deterministic, so the tangent rows get their own forward pass.</summary>
+    public bool DeterministicField { get; }
+
     /// <inheritdoc />
     public JvpOutput Compute(IVelocityField field, Tensor z, Tensor r, Tensor t, Tensor? labels, InputTangent tangent)
     {
         JvpArguments.Check(field, z, r, t, tangent);
         MathAttention.EnsureSelected();
         using var scope = NewDisposeScope();
-        using var grad = enable_grad();
         var k = tangent.Rows;
         if (k == 0) return new JvpOutput(field.AverageVelocity(z, r, t, labels), zeros_like(tangent.Z)).MoveToOuterDisposeScope();
+        if (DeterministicField)
+        {
+            var plain = field.AverageVelocity(z, r, t, labels);
+            var leadingLabels = JvpArguments.Lead(labels, k);
+            var jvp = DoubleBackward.Jvp(xs => field.AverageVelocity(xs[0], xs[1], xs[2], leadingLabels),
+                new[] { z.narrow(0, 0, k), r.narrow(0, 0, k), t.narrow(0, 0, k) }, new[] { tangent.Z, tangent.R, tangent.T });
+            return new JvpOutput(plain, jvp).MoveToOuterDisposeScope();
+        }
 
+        using var grad = enable_grad();                         // the JVP needs the graph even under a caller's no_grad
         var offsets = new[] { zeros_like(z).requires_grad_(true), zeros_like(r).requires_grad_(true), zeros_like(t).requires_grad_(true) };
         var value = field.AverageVelocity(z + offsets[0], r + offsets[1], t + offsets[2], labels);
         return new JvpOutput(value, TangentOfLeadingRows(value, offsets, tangent)).MoveToOuterDisposeScope();
