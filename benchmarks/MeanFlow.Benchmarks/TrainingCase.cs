@@ -15,6 +15,9 @@ public enum TrainingCase
     /// <summary>MeanFlowObjective with DoubleBackwardJvp, 8 of 32 rows r ≠ t.</summary>
     DoubleBackward25,
 
+    /// <summary>MeanFlowObjective with DoubleBackwardJvp(deterministicField: true) (tangent rows in a forward pass of their own), 8 of 32 rows r ≠ t.</summary>
+    DoubleBackwardDeterministic25,
+
     /// <summary>MeanFlowObjective with DoubleBackwardJvp, all 32 rows r ≠ t.</summary>
     DoubleBackward100,
 

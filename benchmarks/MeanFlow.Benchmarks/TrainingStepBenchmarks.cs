@@ -46,6 +46,9 @@ public class TrainingStepBenchmarks
     [Benchmark(Description = "MF double-backward 25%")]
     public void DoubleBackward25() => _workloads[TrainingCase.DoubleBackward25].Step();
 
+    [Benchmark(Description = "MF double-backward, deterministic field, 25%")]
+    public void DoubleBackwardDeterministic25() => _workloads[TrainingCase.DoubleBackwardDeterministic25].Step();
+
     [Benchmark(Description = "MF double-backward 100%")]
     public void DoubleBackward100() => _workloads[TrainingCase.DoubleBackward100].Step();
 

@@ -57,7 +57,8 @@ internal sealed class TrainingWorkload : IDisposable
     internal static double DistinctFraction(TrainingCase @case) => @case switch
     {
         TrainingCase.FlowMatching => 0.0,
-        TrainingCase.ForwardMode25 or TrainingCase.DoubleBackward25 or TrainingCase.FiniteDifference25 => 0.25,
+        TrainingCase.ForwardMode25 or TrainingCase.DoubleBackward25 or TrainingCase.DoubleBackwardDeterministic25
+            or TrainingCase.FiniteDifference25 => 0.25,
         _ => 1.0,
     };
 
@@ -67,6 +68,7 @@ internal sealed class TrainingWorkload : IDisposable
         {
             TrainingCase.ForwardMode25 or TrainingCase.ForwardMode100 => new ForwardModeJvp(),
             TrainingCase.DoubleBackward25 or TrainingCase.DoubleBackward100 => new DoubleBackwardJvp(),
+            TrainingCase.DoubleBackwardDeterministic25 => new DoubleBackwardJvp(deterministicField: true),
             TrainingCase.FiniteDifference25 or TrainingCase.FiniteDifference100 => new FiniteDifferenceJvp(),
             _ => null,
         };

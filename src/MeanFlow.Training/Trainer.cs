@@ -9,6 +9,7 @@ using MeanFlow.Fields;
 using MeanFlow.Objectives;
 using TorchSharp;
 using TorchSharp.Modules;
+using MeanFlow.Internal;
 using static TorchSharp.torch;
 
 namespace MeanFlow.Training;
@@ -20,10 +21,16 @@ namespace MeanFlow.Training;
 /// </summary>
 /// <typeparam name="TField">The field's type: a module and a velocity field.</typeparam>
 /// <remarks>
-/// <para>Every random draw of the objective comes from <see cref="Generator"/> (a CPU generator seeded with
-/// <see cref="TrainerOptions.Seed"/>, saved in checkpoints). The data order is the caller's: the batch feed
-/// receives the 0-based index of the step it feeds, <see cref="Step"/>, which a resumed trainer restores.</para>
-/// <para>A non-finite loss or gradient norm throws <see cref="TrainingDivergedException"/> before the update.</para>
+/// <para>Every random draw of the objective comes from <see cref="Generator"/> (a generator on <see cref="Device"/> seeded
+/// with <see cref="TrainerOptions.Seed"/>, saved in checkpoints), so noise and times are drawn where they are used. The
+/// data order is the caller's: the batch feed receives the 0-based index of the step it feeds, <see cref="Step"/>, which
+/// a resumed trainer restores.</para>
+/// <para>The steps of <see cref="Run(Func{long, TrainingBatch?}, System.Threading.CancellationToken)"/> read nothing back
+/// from the device (a read makes the host wait for the device's queue): losses are summed and a non-finite loss or
+/// gradient norm is recorded on the device, and read once at each report, checkpoint and sample point. A divergence then
+/// throws <see cref="TrainingDivergedException"/> naming the first bad step, before anything is reported or written, so
+/// the last checkpoint on disk is from before it. <see cref="TrainStep"/>, one step at a time, reads its loss and norm
+/// and throws before the update.</para>
 /// </remarks>
 public sealed class Trainer<TField> : IDisposable where TField : nn.Module, IVelocityField
 {
@@ -54,7 +61,7 @@ public sealed class Trainer<TField> : IDisposable where TField : nn.Module, IVel
         Objective = objective;
         Options = options;
         Device = options.Device ?? _parameters[0].device;
-        Generator = new Generator(unchecked((ulong)options.Seed), CPU);
+        Generator = new Generator(unchecked((ulong)options.Seed), Device);
         _optimizer = options.Optimizer == OptimizerKind.Adam
             ? optim.Adam(_parameters, options.LearningRate, options.Beta1, options.Beta2, options.Epsilon, options.WeightDecay)
             : optim.AdamW(_parameters, options.LearningRate, options.Beta1, options.Beta2, options.Epsilon, options.WeightDecay);
@@ -73,7 +80,8 @@ public sealed class Trainer<TField> : IDisposable where TField : nn.Module, IVel
     /// <summary>The device batches are moved to.</summary>
     public Device Device { get; }
 
-    /// <summary>The generator of every random draw of the objective (CPU, so draws do not depend on the device).</summary>
+    /// <summary>The generator of every random draw of the objective, on <see cref="Device"/> (draws on another device type
+    /// differ: a CPU run and a GPU run from one seed are not bit-identical).</summary>
     public Generator Generator { get; }
 
     /// <summary>The optimizer (Adam or AdamW) over the field's trainable parameters.</summary>
@@ -119,31 +127,40 @@ public sealed class Trainer<TField> : IDisposable where TField : nn.Module, IVel
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (IsComplete) throw new InvalidOperationException($"The run is complete: {Step} of {Options.TotalSteps} steps are done.");
         using var scope = NewDisposeScope();
+        var step = StepOnDevice(batch, checkBeforeUpdate: true);
+        var values = HostRead.Values<double>(step.Summary());
+        return new TrainingStepResult
+        {
+            Step = step.Number,
+            Loss = values[0],
+            MeanSquaredError = values[1],
+            MeanWeight = values[2],
+            LearningRate = step.LearningRate,
+            GradientNorm = values[3],
+            DistinctRows = step.DistinctRows,
+        };
+    }
+
+    /// <summary>One optimizer step whose results stay on the device. With <paramref name="checkBeforeUpdate"/> the loss and
+    /// the gradient norm are read and a non-finite one throws before the update (two host reads); without, nothing is read.</summary>
+    private DeviceStep StepOnDevice(TrainingBatch batch, bool checkBeforeUpdate)
+    {
         var next = Step + 1;
         var learningRate = Options.LearningRateAt(Step);
         foreach (var group in _optimizer.ParamGroups) group.LearningRate = learningRate;
         _optimizer.zero_grad();
 
         var output = Objective.Compute(Field, batch.Data.to(Device), batch.Labels?.to(Device), Generator);
-        var loss = output.Loss.ToDouble();
-        if (!double.IsFinite(loss)) throw new TrainingDivergedException(next, loss, double.NaN);
+        var loss = checkBeforeUpdate ? HostRead.Double(output.Loss) : double.NaN;
+        if (checkBeforeUpdate && !double.IsFinite(loss)) throw new TrainingDivergedException(next, loss, double.NaN);
         output.Loss.backward();
         var norm = GradientNorm.Of(_parameters);
-        if (!double.IsFinite(norm)) throw new TrainingDivergedException(next, loss, norm);
+        if (checkBeforeUpdate && HostRead.Double(norm) is var n && !double.IsFinite(n)) throw new TrainingDivergedException(next, loss, n);
         if (Options.MaxGradientNorm is { } max) GradientNorm.Clip(_parameters, norm, max);
         _optimizer.step();
         foreach (var average in _averages) average.Update(Field);
         Step = next;
-        return new TrainingStepResult
-        {
-            Step = next,
-            Loss = loss,
-            MeanSquaredError = output.MeanSquaredError.ToDouble(),
-            MeanWeight = output.MeanWeight.ToDouble(),
-            LearningRate = learningRate,
-            GradientNorm = norm,
-            DistinctRows = output.DistinctRows,
-        };
+        return new DeviceStep(next, learningRate, output.DistinctRows, output.Loss.detach(), output.MeanSquaredError, output.MeanWeight, norm);
     }
 
     /// <summary>Puts the weights of <see cref="Averages"/>[<paramref name="index"/>] into <see cref="Field"/> in evaluation
@@ -215,43 +232,54 @@ public sealed class Trainer<TField> : IDisposable where TField : nn.Module, IVel
         ObjectDisposedException.ThrowIf(_disposed, this);
         Field.train();
         _clock.Start();
+        using var watch = new DivergenceWatch(Device);
         try
         {
             var reportedAt = _clock.Elapsed;
-            var lossSum = 0.0;
             var stepsSinceReport = 0;
             var checkpointedAt = -1L;
             while (!IsComplete)
             {
                 if (cancellationToken.IsCancellationRequested)
                 {
-                    if (Options.CheckpointPath is not null && checkpointedAt != Step && Step > 0) Checkpoint();
+                    if (Options.CheckpointPath is not null && checkpointedAt != Step && Step > 0)
+                    {
+                        watch.ThrowIfDiverged(Step);
+                        Checkpoint();
+                    }
                     cancellationToken.ThrowIfCancellationRequested();
                 }
-                TrainingStepResult result;
-                using (var scope = NewDisposeScope())
+                using var scope = NewDisposeScope();
+                var batch = batchAt(Step);
+                if (batch is null)
                 {
-                    var batch = batchAt(Step);
-                    if (batch is null) return;
-                    result = TrainStep(batch);
+                    watch.ThrowIfDiverged(Step);
+                    return;
                 }
-                lossSum += result.Loss;
+                var step = StepOnDevice(batch, checkBeforeUpdate: false);
+                watch.Add(step);
                 stepsSinceReport++;
                 var last = IsComplete;
-                if (Step % Options.LogEvery == 0 || last)
+                var report = Step % Options.LogEvery == 0 || last;
+                var checkpoint = Options.CheckpointEvery > 0 && (Step % Options.CheckpointEvery == 0 || last);
+                var sample = Options.SampleEvery > 0 && (Step % Options.SampleEvery == 0 || last);
+                if (!report && !checkpoint && !sample) continue;
+
+                var (lossSum, values) = watch.Read(step);           // the one host read of this step, before anything leaves the loop
+                if (report)
                 {
                     var now = _clock.Elapsed;
-                    Report(result, lossSum / stepsSinceReport, stepsSinceReport / Math.Max((now - reportedAt).TotalSeconds, 1e-9));
+                    Report(step, values, lossSum / stepsSinceReport, stepsSinceReport / Math.Max((now - reportedAt).TotalSeconds, 1e-9));
                     reportedAt = now;
-                    lossSum = 0;
+                    watch.ResetLossSum();
                     stepsSinceReport = 0;
                 }
-                if (Options.CheckpointEvery > 0 && (Step % Options.CheckpointEvery == 0 || last))
+                if (checkpoint)
                 {
                     Checkpoint();
                     checkpointedAt = Step;
                 }
-                if (Options.SampleEvery > 0 && (Step % Options.SampleEvery == 0 || last))
+                if (sample)
                     SampleDue?.Invoke(this, new TrainingEventArgs(Step));
             }
         }
@@ -268,19 +296,19 @@ public sealed class Trainer<TField> : IDisposable where TField : nn.Module, IVel
         CheckpointSaved?.Invoke(this, new TrainingEventArgs(Step, path));
     }
 
-    private void Report(TrainingStepResult result, double averageLoss, double stepsPerSecond)
+    private void Report(DeviceStep step, double[] values, double averageLoss, double stepsPerSecond)
     {
         if (Progress.Count == 0) return;
         var metrics = new TrainingMetrics
         {
-            Step = result.Step,
+            Step = step.Number,
             TotalSteps = Options.TotalSteps,
-            Loss = result.Loss,
+            Loss = values[0],
             AverageLoss = averageLoss,
-            MeanSquaredError = result.MeanSquaredError,
-            MeanWeight = result.MeanWeight,
-            LearningRate = result.LearningRate,
-            GradientNorm = result.GradientNorm,
+            MeanSquaredError = values[1],
+            MeanWeight = values[2],
+            LearningRate = step.LearningRate,
+            GradientNorm = values[3],
             StepsPerSecond = stepsPerSecond,
             Elapsed = Elapsed,
         };

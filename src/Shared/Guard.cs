@@ -18,8 +18,8 @@ internal static class Guard
 
     /// <summary>A scalar tensor's value at its own precision (a float32 0.7 prints as 0.7, not 0.699999988).</summary>
     internal static string Format(Tensor scalar) => scalar.dtype == ScalarType.Float64
-        ? Format(scalar.ToDouble())
-        : ((float)scalar.ToDouble()).ToString("R", CultureInfo.InvariantCulture);
+        ? Format(HostRead.Double(scalar))
+        : ((float)HostRead.Double(scalar)).ToString("R", CultureInfo.InvariantCulture);
 
     internal static void Finite(double value, string name)
     {
@@ -94,23 +94,30 @@ internal static class Guard
     internal static void Labels(Tensor? labels, long batch, long maxExclusive, string name)
     {
         if (labels is null) return;
+        LabelsShape(labels, batch, name);
+        if (batch == 0) return;
+        long min = HostRead.Int64(labels.min()), max = HostRead.Int64(labels.max());
+        if (min < 0 || max >= maxExclusive)
+            throw new ArgumentOutOfRangeException(name, $"{name} must lie in [0, {maxExclusive}); got values from {min} to {max}.");
+    }
+
+    /// <summary>Labels: int64, shape (batch,); their values are not read.</summary>
+    internal static void LabelsShape(Tensor? labels, long batch, string name)
+    {
+        if (labels is null) return;
         if (labels.dtype != ScalarType.Int64)
             throw new ArgumentException($"{name} must be an int64 tensor of class indices; got dtype {labels.dtype}.", name);
         if (labels.dim() != 1 || labels.shape[0] != batch)
             throw new ArgumentException($"{name} must have shape [{batch}]; got {Shape(labels)}.", name);
-        if (batch == 0) return;
-        long min = labels.min().item<long>(), max = labels.max().item<long>();
-        if (min < 0 || max >= maxExclusive)
-            throw new ArgumentOutOfRangeException(name, $"{name} must lie in [0, {maxExclusive}); got values from {min} to {max}.");
     }
 
     internal static void AllFinite(Tensor x, string name)
     {
         using var scope = NewDisposeScope();
         if (x.numel() == 0) return;
-        if (!isfinite(x).all().item<bool>())
+        if (!HostRead.Bool(isfinite(x).all()))
         {
-            long bad = (~isfinite(x)).sum().item<long>();
+            long bad = HostRead.Int64((~isfinite(x)).sum());
             throw new ArgumentException($"{name} contains {bad} non-finite value(s) (NaN or ±Inf) in a tensor of shape {Shape(x)}.", name);
         }
     }
@@ -122,7 +129,7 @@ internal static class Guard
         AllFinite(x, name);
         if (x.numel() == 0) return;
         Tensor min = x.min(), max = x.max();
-        if (min.ToDouble() < 0 || max.ToDouble() > 1)
+        if (HostRead.Double(min) < 0 || HostRead.Double(max) > 1)
             throw new ArgumentOutOfRangeException(name, $"{name} must lie in [0, 1]; got values from {Format(min)} to {Format(max)}.");
     }
 
@@ -131,9 +138,9 @@ internal static class Guard
     {
         using var scope = NewDisposeScope();
         var bad = r > t;
-        if (bad.any().item<bool>())
+        if (HostRead.Bool(bad.any()))
         {
-            long row = bad.nonzero()[0, 0].item<long>();
+            long row = HostRead.Int64(HostRead.Nonzero(bad)[0, 0]);
             throw new ArgumentOutOfRangeException(nameR,
                 $"{nameR} ≤ {nameT} must hold in every row; row {row} has {nameR} = {Format(r[row])} > {nameT} = {Format(t[row])}.");
         }

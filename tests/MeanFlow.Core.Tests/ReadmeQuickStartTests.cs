@@ -8,7 +8,7 @@ public class ReadmeQuickStartTests
     [Fact]
     public void ReadmeCodeBlockIsSamplesQuickStartProgram()
     {
-        var root = RepositoryRoot();
+        var root = RepositoryFolder.Root();
         var readme = File.ReadAllLines(Path.Combine(root, "README.md"));
         var start = System.Array.IndexOf(readme, "```csharp");
         Assert.True(start >= 0, "README.md has no ```csharp block");
@@ -16,12 +16,5 @@ public class ReadmeQuickStartTests
         var program = File.ReadAllLines(Path.Combine(root, "samples", "QuickStart", "Program.cs"))
             .SkipWhile(l => l.StartsWith("//", System.StringComparison.Ordinal)).ToArray();
         Assert.Equal(program, block);
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(System.AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "MeanFlow.sln"))) directory = directory.Parent;
-        return directory?.FullName ?? throw new DirectoryNotFoundException("MeanFlow.sln not found above the test binaries.");
     }
 }

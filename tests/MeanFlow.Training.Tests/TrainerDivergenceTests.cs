@@ -13,7 +13,10 @@ public class TrainerDivergenceTests
         using var fixture = new TrainingFixture();
         using var scope = NewDisposeScope();
         var path = fixture.File("ckpt-{step}.bin");
-        using var trainer = TrainingFixture.NewTrainer(TrainingFixture.Options(30, checkpointEvery: 5, checkpointPath: path));
+        // Reports every 4 steps and checkpoints every 5: the run reads the device only there (4, 5, 8, 10, 12, 15, …).
+        using var trainer = TrainingFixture.NewTrainer(TrainingFixture.Options(30, checkpointEvery: 5, checkpointPath: path, logEvery: 4));
+        var recorder = new TrainingFixture.LossRecorder();
+        trainer.Progress.Add(recorder);
         var atCheckpoint = new Dictionary<long, (Dictionary<string, Tensor> Weights, Dictionary<string, Tensor> Average)>();
         trainer.CheckpointSaved += (_, e) => atCheckpoint[e.Step] = (TrainingFixture.Snapshot(trainer.Field),
             trainer.Averages[1].StateDict().ToDictionary(p => p.Key, p => p.Value.clone().DetachFromDisposeScope()));
@@ -29,7 +32,9 @@ public class TrainerDivergenceTests
         Assert.True(double.IsNaN(error.Loss));
         Assert.Contains("step 13", error.Message);
         Assert.Contains("NaN", error.Message);
-        Assert.Equal(12, trainer.Step);                              // the bad step was not counted
+        Assert.Contains("Found at step 15", error.Message);
+        Assert.Equal(15, trainer.Step);                              // found at the first checkpoint after the bad step …
+        Assert.Equal(new long[] { 4, 8, 12 }, recorder.Reports.Select(m => m.Step));   // … before reporting or writing it
         Assert.Equal(new long[] { 5, 10 }, atCheckpoint.Keys.OrderBy(k => k));
         Assert.Equal(new[] { "ckpt-10.bin", "ckpt-5.bin" },
             Directory.GetFiles(fixture.Folder).Select(Path.GetFileName).OrderBy(n => n, System.StringComparer.Ordinal));

@@ -1,4 +1,5 @@
 using MeanFlow.Guidance;
+using MeanFlow.Internal;
 using static TorchSharp.torch;
 
 namespace MeanFlow.Objectives;
@@ -35,14 +36,19 @@ internal sealed class DistinctRowsFirst
 
     internal static DistinctRowsFirst Of(ObjectiveBatch batch)
     {
+        // The time sampler put the r ≠ t rows first and counted them: nothing to read or reorder.
+        if (batch.LeadingDistinctRows is { } leading)
+            return new DistinctRowsFirst(batch.X, batch.Noise, batch.R, batch.T, batch.Labels, batch.DropMask, leading);
+
+        // A batch from elsewhere: find those rows on the host (explicit batches are not the training hot path).
         var distinct = batch.R != batch.T;
-        var k = distinct.sum().item<long>();
+        var k = HostRead.Int64(distinct.sum());
         var b = batch.Rows;
         // Already ordered (including all-equal and all-distinct batches): no copies.
-        if (k == 0 || k == b || distinct.narrow(0, 0, k).all().item<bool>())
+        if (k == 0 || k == b || HostRead.Bool(distinct.narrow(0, 0, k).all()))
             return new DistinctRowsFirst(batch.X, batch.Noise, batch.R, batch.T, batch.Labels, batch.DropMask, k);
 
-        var order = cat(new[] { distinct.nonzero(), distinct.logical_not().nonzero() }).squeeze(1);
+        var order = cat(new[] { HostRead.Nonzero(distinct), HostRead.Nonzero(distinct.logical_not()) }).squeeze(1);
         return new DistinctRowsFirst(
             batch.X.index_select(0, order), batch.Noise.index_select(0, order),
             batch.R.index_select(0, order), batch.T.index_select(0, order),

@@ -5,6 +5,7 @@ using MeanFlow.Losses;
 using MeanFlow.Normalization;
 using MeanFlow.Paths;
 using MeanFlow.TimeSampling;
+using MeanFlow.Internal;
 using static TorchSharp.torch;
 
 namespace MeanFlow.Objectives;
@@ -54,9 +55,10 @@ public sealed class FlowMatchingObjective : IObjective
     public ObjectiveOutput Compute(IVelocityField field, ObjectiveBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        using (var scope = NewDisposeScope())
+        if (batch.LeadingDistinctRows != 0)                 // a drawn flow-matching batch says r = t everywhere
         {
-            if ((batch.R != batch.T).any().item<bool>())
+            using var scope = NewDisposeScope();
+            if (HostRead.Bool((batch.R != batch.T).any()))
                 throw new ArgumentException("Flow matching trains the instantaneous velocity: batch.R must equal batch.T in every row.", nameof(batch));
         }
         return _objective.Compute(field, batch);

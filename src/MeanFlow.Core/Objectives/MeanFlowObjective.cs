@@ -78,10 +78,14 @@ public sealed class MeanFlowObjective : IObjective
     {
         Guard.Floating(x, nameof(x), minDims: 1);
         var b = x.shape[0];
+        Guard.LabelsShape(labels, b, nameof(labels));
+        if (labels is not null) Guard.SameDevice(x, nameof(x), labels, nameof(labels));
         var noise = RandomDraw.Normal(x.shape, x.dtype, x.device, generator);
         var times = TimeSampler.Sample(b, x.dtype, x.device, generator);
+        CheckTimeSample(times, x);
         var drop = labels is not null && Guidance is not null ? Guidance.DrawDropMask(b, x.device, generator) : null;
-        return new ObjectiveBatch(x, noise, r: times.R, t: times.T, labels, drop);
+        // Drawn values are valid by construction: no value check (no host read); the field checks the labels' range.
+        return new ObjectiveBatch(x, noise, times.R, times.T, labels, drop, times.LeadingDistinctRows, drawn: true);
     }
 
     /// <inheritdoc />
@@ -91,7 +95,7 @@ public sealed class MeanFlowObjective : IObjective
         ArgumentNullException.ThrowIfNull(batch);
         if (batch.DropMask is not null && Guidance is null)
             throw new ArgumentException("batch.DropMask is set but this objective has no guidance (and so no null class).", nameof(batch));
-        if (batch.Labels is not null && Guidance is not null)
+        if (batch.Labels is not null && Guidance is not null && !batch.Drawn)
             Guard.Labels(batch.Labels, batch.Rows, Guidance.NullClass + 1, "batch.Labels");
 
         using var scope = NewDisposeScope();
@@ -134,26 +138,34 @@ public sealed class MeanFlowObjective : IObjective
                 $"{Path.GetType().Name}.Sample must return z_t and v_t of the data's shape {Guard.Shape(x)}; got {Guard.Shape(sample.Z)} and {Guard.Shape(sample.Velocity)}.");
     }
 
+    /// <summary>A user's time sampler must return r and t of shape (B,) in the data's dtype and device (no values read).</summary>
+    private void CheckTimeSample(TimeSample times, Tensor x)
+    {
+        if (times is null)
+            throw new InvalidOperationException($"{TimeSampler.GetType().Name}.Sample returned null.");
+        var b = x.shape[0];
+        foreach (var (time, name) in new[] { (times.R, "r"), (times.T, "t") })
+            if (time.dim() != 1 || time.shape[0] != b || time.dtype != x.dtype || time.device.type != x.device.type || time.device.index != x.device.index)
+                throw new InvalidOperationException(
+                    $"{TimeSampler.GetType().Name}.Sample must return {name} of shape [{b}], dtype {x.dtype} on {x.device}; got {time.dtype} {Guard.Shape(time)} on {time.device}.");
+    }
+
     /// <summary>ṽ_t: v_t, or the guided mixture on rows inside the guidance interval whose label was kept.</summary>
     private Tensor GuidedVelocity(IVelocityField field, PathSample sample, DistinctRowsFirst rows, Tensor? labels)
     {
         if (Guidance is null || !Guidance.ChangesTarget || labels is null) return sample.Velocity;
         using var noGrad = no_grad();
-        var guided = Guidance.GuidedRows(rows.T, rows.DropMask).nonzero().squeeze(1);
-        var g = guided.shape[0];
-        if (g == 0) return sample.Velocity;
-
-        // One call evaluates u(z, t, t | c) and u(z, t, t | ∅) for the guided rows.
-        var z = sample.Z.index_select(0, guided);
-        var t = rows.T.index_select(0, guided);
-        var conditional = labels.index_select(0, guided);
-        var both = field.AverageVelocity(cat(new[] { z, z }), cat(new[] { t, t }), cat(new[] { t, t }),
-            cat(new[] { conditional, full_like(conditional, Guidance.NullClass) }));
-        var uConditional = both.narrow(0, 0, g);
-        var uUnconditional = both.narrow(0, g, g);
+        // One call evaluates u(z, t, t | c) and u(z, t, t | ∅) on every row, and `where` keeps the mixture on the guided
+        // rows: finding those rows first (nonzero) would read the device.
+        var b = sample.Z.shape[0];
+        var both = field.AverageVelocity(cat(new[] { sample.Z, sample.Z }), cat(new[] { rows.T, rows.T }), cat(new[] { rows.T, rows.T }),
+            cat(new[] { labels, full_like(labels, Guidance.NullClass) }));
+        var uConditional = both.narrow(0, 0, b);
+        var uUnconditional = both.narrow(0, b, b);
         var omega = Guidance.Scale;
         var kappa = Guidance.Mixing;
-        var mixed = sample.Velocity.index_select(0, guided) * omega + uConditional * kappa + uUnconditional * (1 - omega - kappa);
-        return sample.Velocity.index_copy(0, guided, mixed);
+        var mixed = sample.Velocity * omega + uConditional * kappa + uUnconditional * (1 - omega - kappa);
+        var guided = TensorRows.Broadcast(Guidance.GuidedRows(rows.T, rows.DropMask), mixed);
+        return where(guided, mixed, sample.Velocity);
     }
 }

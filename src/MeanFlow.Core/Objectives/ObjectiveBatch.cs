@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using MeanFlow.Internal;
 using static TorchSharp.torch;
 
@@ -23,6 +25,27 @@ public sealed class ObjectiveBatch
     /// <exception cref="ArgumentOutOfRangeException">A time is outside [0, 1], r &gt; t in some row (the message names the row,
     /// r and t: a swapped pair is caught here), or a label is negative.</exception>
     public ObjectiveBatch(Tensor x, Tensor noise, Tensor r, Tensor t, Tensor? labels = null, Tensor? dropMask = null)
+        : this(x, noise, r, t, labels, dropMask, leadingDistinctRows: null, drawn: false)
+    {
+        CheckShapes(x, noise, r, t, labels, dropMask);
+        CheckValues(x, noise, r, t, labels);
+    }
+
+    /// <summary>A batch an objective drew itself: its shapes and values are right by construction, so nothing is
+    /// checked (no host read), and the sampler's count of leading rows with r ≠ t is kept.</summary>
+    internal ObjectiveBatch(Tensor x, Tensor noise, Tensor r, Tensor t, Tensor? labels, Tensor? dropMask, long? leadingDistinctRows, bool drawn)
+    {
+        X = x;
+        Noise = noise;
+        R = r;
+        T = t;
+        Labels = labels;
+        DropMask = dropMask;
+        LeadingDistinctRows = leadingDistinctRows;
+        Drawn = drawn;
+    }
+
+    private static void CheckShapes(Tensor x, Tensor noise, Tensor r, Tensor t, Tensor? labels, Tensor? dropMask)
     {
         Guard.Floating(x, nameof(x), minDims: 1);
         var b = x.shape[0];
@@ -36,12 +59,7 @@ public sealed class ObjectiveBatch
         Guard.SameDtype(x, nameof(x), t, nameof(t));
         Guard.SameDevice(x, nameof(x), r, nameof(r));
         Guard.SameDevice(x, nameof(x), t, nameof(t));
-        Guard.AllFinite(x, nameof(x));
-        Guard.AllFinite(noise, nameof(noise));
-        Guard.UnitInterval(r, nameof(r));
-        Guard.UnitInterval(t, nameof(t));
-        Guard.StartNotAfterEnd(r, t);
-        Guard.Labels(labels, b, long.MaxValue, nameof(labels));
+        Guard.LabelsShape(labels, b, nameof(labels));
         if (labels is not null) Guard.SameDevice(x, nameof(x), labels, nameof(labels));
         if (dropMask is not null)
         {
@@ -51,12 +69,29 @@ public sealed class ObjectiveBatch
                 throw new ArgumentException($"dropMask must be a bool tensor of shape [{b}]; got {dropMask.dtype} {Guard.Shape(dropMask)}.", nameof(dropMask));
             Guard.SameDevice(x, nameof(x), dropMask, nameof(dropMask));
         }
-        X = x;
-        Noise = noise;
-        R = r;
-        T = t;
-        Labels = labels;
-        DropMask = dropMask;
+    }
+
+    /// <summary>Every value check in one device computation and one host read; only when one fails are the detailed
+    /// checks run, for a message that names the argument and the offending value.</summary>
+    private static void CheckValues(Tensor x, Tensor noise, Tensor r, Tensor t, Tensor? labels)
+    {
+        using (var scope = NewDisposeScope())
+        {
+            var checks = new List<Tensor>
+            {
+                isfinite(x).all(), isfinite(noise).all(),
+                r.ge(0).logical_and(r.le(1)).all(), t.ge(0).logical_and(t.le(1)).all(), r.le(t).all(),
+            };
+            if (labels is not null) checks.Add(labels.ge(0).all());
+            if (HostRead.Values<bool>(stack(checks)).All(ok => ok)) return;
+        }
+        Guard.AllFinite(x, nameof(x));
+        Guard.AllFinite(noise, nameof(noise));
+        Guard.UnitInterval(r, nameof(r));
+        Guard.UnitInterval(t, nameof(t));
+        Guard.StartNotAfterEnd(r, t);
+        Guard.Labels(labels, x.shape[0], long.MaxValue, nameof(labels));
+        throw new InvalidOperationException("ObjectiveBatch: a value check failed on the device but not on the host.");
     }
 
     /// <summary>Data before normalization, shape (B, ...).</summary>
@@ -76,6 +111,12 @@ public sealed class ObjectiveBatch
 
     /// <summary>Which labels become the null class, bool (B,), or <c>null</c>.</summary>
     public Tensor? DropMask { get; }
+
+    /// <summary>K such that rows K … B − 1 have r = t, when the time sampler said so (drawn batches); otherwise null.</summary>
+    internal long? LeadingDistinctRows { get; }
+
+    /// <summary>Whether the objective drew this batch itself (and so did not validate its values).</summary>
+    internal bool Drawn { get; }
 
     /// <summary>B, the number of rows.</summary>
     public long Rows => X.shape[0];

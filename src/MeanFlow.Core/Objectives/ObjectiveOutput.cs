@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using MeanFlow.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -67,5 +68,5 @@ public sealed class ObjectiveOutput : IDisposable
 
     /// <inheritdoc />
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"loss {Loss.ToDouble():G6}, mse {MeanSquaredError.ToDouble():G6}, mean weight {MeanWeight.ToDouble():G6}, r≠t rows {DistinctRows}");
+        $"loss {HostRead.Double(Loss):G6}, mse {HostRead.Double(MeanSquaredError):G6}, mean weight {HostRead.Double(MeanWeight):G6}, r≠t rows {DistinctRows}");
 }

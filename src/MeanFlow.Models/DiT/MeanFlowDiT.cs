@@ -71,6 +71,8 @@ public sealed class MeanFlowDiT : DualVelocityField
     /// <summary>The time inputs of the network.</summary>
     public TimeConditioning Conditioning => Config.Conditioning;
 
+    private protected override long LabelClasses => Config.Classes;
+
     /// <summary>The network on pairs: u(z, r, t | c) on all B rows and, when the inputs carry tangents of their
     /// leading K rows, its JVP on those rows.</summary>
     /// <param name="z">Noisy images (B, C, S, S) with the model's dtype and device, tangent (K, C, S, S) or none.</param>

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System;
 using MeanFlow.Fields;
 using MeanFlow.Jvp;
@@ -38,7 +39,7 @@ public abstract class DualVelocityField : nn.Module, ITangentVelocityField
         ArgumentNullException.ThrowIfNull(r);
         ArgumentNullException.ThrowIfNull(t);
         using var scope = NewDisposeScope();
-        return Forward(new Dual(z), new Dual(r), new Dual(t), labels).Primal.MoveToOuterDisposeScope();
+        return LabelChecked(labels, () => Forward(new Dual(z), new Dual(r), new Dual(t), labels)).Primal.MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />
@@ -52,7 +53,27 @@ public abstract class DualVelocityField : nn.Module, ITangentVelocityField
         ArgumentNullException.ThrowIfNull(t);
         ArgumentNullException.ThrowIfNull(tangent);
         using var scope = NewDisposeScope();
-        var u = Forward(new Dual(z, tangent.Z), new Dual(r, tangent.R), new Dual(t, tangent.T), labels);
+        var u = LabelChecked(labels, () => Forward(new Dual(z, tangent.Z), new Dual(r, tangent.R), new Dual(t, tangent.T), labels));
         return new JvpOutput(u.Primal, u.Tangent!).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>K of a class-conditional field (labels in [0, K], K the null class), or 0: named in the message when a
+    /// label is out of range.</summary>
+    private protected virtual long LabelClasses => 0;
+
+    /// <summary>Runs the forward pass; the label range is not read on the way in (that would stall a GPU every call),
+    /// so a native index error (or a layer's own range error) is turned into the <see cref="ArgumentOutOfRangeException"/> that names
+    /// the labels and this field's range.</summary>
+    private Dual LabelChecked(Tensor? labels, Func<Dual> forward)
+    {
+        try
+        {
+            return forward();
+        }
+        catch (Exception e) when (e is ExternalException or ArgumentOutOfRangeException && labels is not null && LabelClasses > 0)
+        {
+            FieldInputs.ThrowIfOutOfRange(labels, LabelClasses);
+            throw;
+        }
     }
 }

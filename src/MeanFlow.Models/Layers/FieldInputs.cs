@@ -51,9 +51,17 @@ internal static class FieldInputs
         if (labels.dtype != ScalarType.Int64 || labels.dim() != 1 || labels.shape[0] != rows || !SameDevice(labels, device))
             throw new ArgumentException(
                 $"labels must be int64 [{rows}] on {device}; got {labels.dtype} {Guard.Shape(labels)} on {labels.device}.", nameof(labels));
-        if (rows == 0) return;
+        // The range [0, K] is not read here: a read stalls a GPU on every forward. An out-of-range label fails in the
+        // embedding, and DualVelocityField turns that error into ThrowIfOutOfRange's message.
+    }
+
+    /// <summary>Throws the <see cref="ArgumentOutOfRangeException"/> naming the labels if one lies outside [0, K]
+    /// (reads the labels: for the failure path only).</summary>
+    internal static void ThrowIfOutOfRange(Tensor labels, long classes)
+    {
+        if (labels.numel() == 0) return;
         using var scope = NewDisposeScope();
-        long min = labels.min().item<long>(), max = labels.max().item<long>();
+        long min = HostRead.Int64(labels.min()), max = HostRead.Int64(labels.max());
         if (min < 0 || max > classes)
             throw new ArgumentOutOfRangeException(nameof(labels),
                 $"labels must lie in [0, {classes}] ({classes} is the null class); got values from {min} to {max}.");

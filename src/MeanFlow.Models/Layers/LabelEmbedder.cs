@@ -54,8 +54,17 @@ public sealed class LabelEmbedder : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor labels)
     {
         ArgumentNullException.ThrowIfNull(labels);
-        Guard.Labels(labels, labels.numel(), Rows, nameof(labels));
+        Guard.LabelsShape(labels, labels.numel(), nameof(labels));
         using var scope = NewDisposeScope();
-        return embedding.call(labels).MoveToOuterDisposeScope();
+        try
+        {
+            return embedding.call(labels).MoveToOuterDisposeScope();
+        }
+        catch (System.Runtime.InteropServices.ExternalException)
+        {
+            // The range is not read before the lookup (a read stalls a GPU on every call); name it when the lookup fails.
+            Guard.Labels(labels, labels.numel(), Rows, nameof(labels));
+            throw;
+        }
     }
 }

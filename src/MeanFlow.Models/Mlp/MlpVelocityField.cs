@@ -78,6 +78,8 @@ public sealed class MlpVelocityField : DualVelocityField
     /// <summary>Number of classes (0 for an unconditional field); the null class is index <see cref="Classes"/>.</summary>
     public int Classes { get; }
 
+    private protected override long LabelClasses => Classes;
+
     /// <summary>The network on pairs: u(z, r, t | c) on all B rows and, when the inputs carry tangents of their
     /// leading K rows, its JVP on those rows.</summary>
     /// <param name="z">States (B, D) with the field's dtype and device, tangent (K, D) or none.</param>

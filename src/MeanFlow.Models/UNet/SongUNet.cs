@@ -71,6 +71,8 @@ public sealed class SongUNet : DualVelocityField
     /// <summary>The configuration.</summary>
     public SongUNetOptions Options { get; }
 
+    private protected override long LabelClasses => Options.Classes;
+
     /// <summary>
     /// The network on pairs: u(z, r, t | c) on all B rows and, when the inputs carry tangents, its JVP on the
     /// leading K rows. In training mode the tangent rows see the same dropout masks as the primal rows.

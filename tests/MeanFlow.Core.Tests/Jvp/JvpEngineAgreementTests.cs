@@ -22,10 +22,13 @@ public class JvpEngineAgreementTests
 
         var exact = new ForwardModeJvp().Compute(field, z, r, t, null, tangent);
         var doubleBackward = new DoubleBackwardJvp().Compute(field, z, r, t, null, tangent);
+        var separatePass = new DoubleBackwardJvp(deterministicField: true).Compute(field, z, r, t, null, tangent);
         var finite = new FiniteDifferenceJvp().Compute(field, z, r, t, null, tangent);
 
         TestTensors.AssertClose(doubleBackward.Tangent, exact.Tangent, 1e-9, "double backward");
         TestTensors.AssertClose(finite.Tangent, exact.Tangent, 1e-7, "finite differences");
         TestTensors.AssertClose(doubleBackward.Value, exact.Value, 1e-15, "value");
+        TestTensors.AssertClose(separatePass.Tangent, exact.Tangent, 1e-9, "double backward, tangent rows in their own pass");
+        TestTensors.AssertClose(separatePass.Value, exact.Value, 1e-15, "value (deterministic field)");
     }
 }
