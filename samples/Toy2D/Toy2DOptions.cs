@@ -42,7 +42,7 @@ internal sealed class Toy2DOptions
     internal static RootCommand Command(Func<Toy2DOptions, int> run)
     {
         var dataset = Choice("dataset", ToyDistribution.Checkerboard, "checkerboard, two-moons, eight-gaussians or spirals");
-        var steps = Option("steps", 4000L, "training steps of each model");
+        var steps = Option("steps", 6000L, "training steps of each model");
         var batchSize = Option("batch-size", 1024, "rows per step");
         var width = Option("width", 256, "MLP hidden width");
         var depth = Option("depth", 4, "MLP hidden layers");
