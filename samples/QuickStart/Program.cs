@@ -10,8 +10,8 @@ using MeanFlow.Training;
 using static TorchSharp.torch;
 
 var device = cuda.is_available() ? CUDA : CPU;               // device-agnostic: the backend package decides
-var field = new MlpVelocityField(dimension: 2, width: 128, depth: 3);   // the trainer moves it to the device
-var objective = new MeanFlowObjective();                     // the paper's defaults: logit-normal(−0.4, 1), 25 % r ≠ t, adaptive p = 1
+var field = new MlpVelocityField(dimension: 2, width: 128, depth: 3);   // times enter raw (scale 1); the trainer moves it to the device
+var objective = new MeanFlowObjective();                     // the ImageNet recipe: logit-normal(−0.4, 1), 25 % r ≠ t, adaptive p = 1, c = 1e-2 (JAX code)
 var options = new TrainerOptions(totalSteps: 300, learningRate: 1e-3, emaDecays: new[] { 0.99 }, device: device);
 using var trainer = Trainer.Create(field, objective, options);
 var data = new Generator(0);

@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Text.Json.Nodes;
 using MeanFlow.Data;
+using MeanFlow.Models.Mlp;
 using MeanFlow.TimeSampling;
 using static MeanFlow.Samples.SampleCommandLine;
 
@@ -19,6 +20,7 @@ internal sealed class Toy2DOptions
     internal required int Width { get; init; }
     internal required int Depth { get; init; }
     internal required double TimeScale { get; init; }
+    internal required MlpTimeFeatures TimeFeatures { get; init; }
     internal required double LearningRate { get; init; }
     internal required long WarmupSteps { get; init; }
     internal required double DistinctFraction { get; init; }
@@ -40,16 +42,17 @@ internal sealed class Toy2DOptions
     internal static RootCommand Command(Func<Toy2DOptions, int> run)
     {
         var dataset = Choice("dataset", ToyDistribution.Checkerboard, "checkerboard, two-moons, eight-gaussians or spirals");
-        var steps = Option("steps", 4000L, "training steps of each model");
+        var steps = Option("steps", 6000L, "training steps of each model");
         var batchSize = Option("batch-size", 1024, "rows per step");
         var width = Option("width", 256, "MLP hidden width");
         var depth = Option("depth", 4, "MLP hidden layers");
-        var timeScale = Option("time-scale", 1.0, "MLP: times are multiplied by this before the sinusoidal embedding");
+        var timeFeatures = Choice("time-features", MlpTimeFeatures.Raw, "MLP: time inputs enter raw or as sinusoidal embeddings");
+        var timeScale = Option("time-scale", 1.0, "MLP: time inputs are multiplied by this (before the embedding, if any)");
         var learningRate = Option("lr", 2e-3, "peak learning rate (AdamW, β = (0.9, 0.95), cosine decay)");
         var warmup = Option("warmup", 200L, "learning-rate warm-up steps");
         var objective = new ObjectiveOptions(distinctFraction: 1.0, timeDistribution: "uniform", adaptivePower: 0.0);
         var ema = Option("ema", 0.999, "EMA decay of the weights used for sampling");
-        var evaluationSamples = Option("eval-samples", 5000, "points drawn from each sampler and from held-out data");
+        var evaluationSamples = Option("eval-samples", 20000, "points drawn from each sampler and from held-out data");
         var threads = Threads();
         var seed = Seed("random seed (initialisation, training draws, evaluation)");
         var output = Optional("output", "run folder (default: runs/toy2d-<dataset>-<time>)");
@@ -57,7 +60,7 @@ internal sealed class Toy2DOptions
             "Trains MeanFlow (1-step) and flow matching on a 2-D distribution with the same MLP and budget, then compares\n" +
             "held-out data, 1-NFE MeanFlow samples and flow-matching samples at 1 and 100 Euler steps (samples.png, metrics.json).\n" +
             "Documentation: docs/articles/samples.md#toy2d, docs/articles/meanflow-identity.md.");
-        foreach (var option in new Option[] { dataset, steps, batchSize, width, depth, timeScale, learningRate, warmup }
+        foreach (var option in new Option[] { dataset, steps, batchSize, width, depth, timeFeatures, timeScale, learningRate, warmup }
                      .Concat(objective.All).Concat(new Option[] { ema, evaluationSamples, threads, seed, output }))
             root.Options.Add(option);
         root.HelpName = "dotnet run -c Release --project samples/Toy2D --";
@@ -72,6 +75,7 @@ internal sealed class Toy2DOptions
                 Width = r.GetValue(width),
                 Depth = r.GetValue(depth),
                 TimeScale = r.GetValue(timeScale),
+                TimeFeatures = Parse<MlpTimeFeatures>(r.GetValue(timeFeatures)!),
                 LearningRate = r.GetValue(learningRate),
                 WarmupSteps = r.GetValue(warmup),
                 DistinctFraction = r.GetValue(objective.DistinctFraction),
@@ -98,6 +102,7 @@ internal sealed class Toy2DOptions
         ["width"] = Width,
         ["depth"] = Depth,
         ["timeScale"] = TimeScale,
+        ["timeFeatures"] = TimeFeatures.ToString(),
         ["learningRate"] = LearningRate,
         ["warmupSteps"] = WarmupSteps,
         ["distinctFraction"] = DistinctFraction,

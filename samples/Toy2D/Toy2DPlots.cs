@@ -25,11 +25,9 @@ internal static class Toy2DPlots
             var xs = xy[.., 0].data<double>().ToArray();
             var ys = xy[.., 1].data<double>().ToArray();
             var scatter = plot.Add.ScatterPoints(xs, ys);
-            scatter.MarkerSize = 1.5f;
+            scatter.MarkerSize = 1f;
             scatter.Color = i == 0 ? Colors.Gray : Colors.C0;
-            var caption = string.Create(CultureInfo.InvariantCulture, $"energy distance {metrics["energyDistance"]!.GetValue<double>():G3}");
-            if (metrics["fractionOnBoard"] is { } f) caption += string.Create(CultureInfo.InvariantCulture, $", on board {f.GetValue<double>():P1}");
-            plot.Title(title + "\n" + caption, size: 13);
+            plot.Title(title + "\n" + Toy2DEvaluation.Caption(metrics), size: 12);
             plot.Axes.SetLimits(-3, 3, -3, 3);
             plot.Axes.SquareUnits();
         }

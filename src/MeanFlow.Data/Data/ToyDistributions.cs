@@ -40,14 +40,38 @@ public static class ToyDistributions
     /// <returns>Boolean, shape (N,).</returns>
     public static Tensor OnCheckerboard(Tensor points)
     {
-        Guard.Floating(points, nameof(points), minDims: 2);
-        if (points.dim() != 2 || points.shape[1] != 2)
-            throw new ArgumentException($"points must have shape [N, 2]; got {Guard.Shape(points)}.", nameof(points));
+        CheckPoints(points);
         using var scope = NewDisposeScope();
         var cell = points.floor();
         var inside = (points >= -2).logical_and(points < 2).all(1);
         var even = (cell[.., 0] + cell[.., 1]).remainder(2) == 0;
         return inside.logical_and(even).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Whether each point lies within <paramref name="radius"/> of one of the eight modes of
+    /// <see cref="ToyDistribution.EightGaussians"/>, the points 2·(cos kπ/4, sin kπ/4), k = 0, …, 7 (each mode's standard
+    /// deviation is 0.1, so the default radius of 3σ holds 1 − e^(−4.5) ≈ 98.9 % of the distribution's points).</summary>
+    /// <param name="points">Shape (N, 2).</param>
+    /// <param name="radius">The radius, finite and positive. The default is 0.3.</param>
+    /// <returns>Boolean, shape (N,).</returns>
+    /// <exception cref="ArgumentException"><paramref name="points"/> is not floating of shape (N, 2).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="radius"/> is not a finite positive number.</exception>
+    public static Tensor NearEightGaussiansMode(Tensor points, double radius = 0.3)
+    {
+        CheckPoints(points);
+        Guard.Positive(radius, nameof(radius));
+        using var scope = NewDisposeScope();
+        var angles = arange(8, dtype: ScalarType.Float64, device: points.device) * (Math.PI / 4);
+        var modes = stack(new[] { angles.cos() * 2, angles.sin() * 2 }, 1);                   // (8, 2)
+        var distance = cdist(points.to(ScalarType.Float64), modes).min(1).values;             // (N,)
+        return (distance <= radius).MoveToOuterDisposeScope();
+    }
+
+    private static void CheckPoints(Tensor points)
+    {
+        Guard.Floating(points, nameof(points), minDims: 2);
+        if (points.dim() != 2 || points.shape[1] != 2)
+            throw new ArgumentException($"points must have shape [N, 2]; got {Guard.Shape(points)}.", nameof(points));
     }
 
     private static Tensor Checkerboard(Tensor u1, Tensor u2, Tensor u3)

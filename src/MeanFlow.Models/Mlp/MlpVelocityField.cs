@@ -11,8 +11,9 @@ namespace MeanFlow.Models.Mlp;
 
 /// <summary>
 /// A small multilayer perceptron u_θ(z, r, t | c) for low-dimensional data (2-D toy distributions, tabular
-/// data): the state and the sinusoidal embeddings (<see cref="FrequencyEmbedding"/>) of the time inputs are
-/// concatenated and passed through <c>depth</c> SiLU layers of width <c>width</c>; an optional class embedding is
+/// data): the state and the time inputs — raw (the default) or as sinusoidal embeddings (<see cref="FrequencyEmbedding"/>),
+/// see <see cref="MlpTimeFeatures"/> — are concatenated and passed through <c>depth</c> SiLU layers of width <c>width</c>;
+/// an optional class embedding is
 /// added to the first hidden layer. Built from the tangent-capable layers (<see cref="DualVelocityField"/>), so
 /// MeanFlow's JVP costs one extra matrix product per layer on the rows with r ≠ t. The output layer starts at zero,
 /// so u = 0 at initialisation.
@@ -37,14 +38,18 @@ public sealed class MlpVelocityField : DualVelocityField
     /// <param name="conditioning">Time inputs. The default is (t, t − r), the paper's.</param>
     /// <param name="classes">Number of classes for a conditional field (one more embedding row is reserved for the
     /// null class, index <paramref name="classes"/>), or 0 for an unconditional field. The default is 0.</param>
-    /// <param name="frequencies">Frequencies per time input of the sinusoidal embedding. The default is 16.</param>
-    /// <param name="timeScale">Times are multiplied by this before the embedding, finite and non-zero. The default is 1000,
-    /// as in DiT.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A size is not positive, <paramref name="classes"/> is negative or
-    /// <paramref name="timeScale"/> is zero or not finite.</exception>
+    /// <param name="frequencies">Frequencies per time input of the sinusoidal embedding (used with
+    /// <see cref="MlpTimeFeatures.Sinusoidal"/>), ≥ 1. The default is 16.</param>
+    /// <param name="timeScale">Time inputs are multiplied by this before they enter the network (or its embedding),
+    /// finite and non-zero. The default is 1, for times in [0, 1] (DiT's sinusoidal embedding uses 1000).</param>
+    /// <param name="timeFeatures">How the time inputs enter the first layer. The default is
+    /// <see cref="MlpTimeFeatures.Raw"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is not positive, <paramref name="classes"/> is negative,
+    /// <paramref name="timeScale"/> is zero or not finite, or <paramref name="timeFeatures"/> is not defined.</exception>
     public MlpVelocityField(int dimension, int width = 256, int depth = 4,
         TimeConditioning conditioning = TimeConditioning.TimeAndInterval, int classes = 0,
-        int frequencies = 16, double timeScale = 1000.0) : base(nameof(MlpVelocityField))
+        int frequencies = 16, double timeScale = 1.0, MlpTimeFeatures timeFeatures = MlpTimeFeatures.Raw)
+        : base(nameof(MlpVelocityField))
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
@@ -52,12 +57,16 @@ public sealed class MlpVelocityField : DualVelocityField
         ArgumentOutOfRangeException.ThrowIfNegative(classes);
         ArgumentOutOfRangeException.ThrowIfLessThan(frequencies, 1);
         Guard.NonZero(timeScale, nameof(timeScale));
+        if (!Enum.IsDefined(timeFeatures))
+            throw new ArgumentOutOfRangeException(nameof(timeFeatures), timeFeatures, $"timeFeatures must be Raw or Sinusoidal; got {timeFeatures}.");
         Dimension = dimension;
         Conditioning = conditioning;
         Classes = classes;
         _frequencies = frequencies;
         _timeScale = timeScale;
-        input = new DualLinear(dimension + conditioning.InputCount() * 2L * frequencies, width);
+        TimeFeatures = timeFeatures;
+        var columnsPerTime = timeFeatures == MlpTimeFeatures.Raw ? 1L : 2L * frequencies;
+        input = new DualLinear(dimension + conditioning.InputCount() * columnsPerTime, width);
         hidden = new ModuleList<DualLinear>(Enumerable.Range(0, depth - 1).Select(_ => new DualLinear(width, width)).ToArray());
         output = new DualLinear(width, dimension);
         if (classes > 0) label_embedding = nn.Embedding(classes + 1, width);
@@ -74,6 +83,9 @@ public sealed class MlpVelocityField : DualVelocityField
 
     /// <summary>The time inputs.</summary>
     public TimeConditioning Conditioning { get; }
+
+    /// <summary>How the time inputs enter the first layer.</summary>
+    public MlpTimeFeatures TimeFeatures { get; }
 
     /// <summary>Number of classes (0 for an unconditional field); the null class is index <see cref="Classes"/>.</summary>
     public int Classes { get; }
@@ -95,10 +107,15 @@ public sealed class MlpVelocityField : DualVelocityField
     {
         FieldInputs.Check(z, r, t, labels, new long[] { Dimension }, input.Weight, Classes);
         using var scope = NewDisposeScope();
-        var times = TimeInputs.Of(Conditioning, r, t).Select(time => FrequencyEmbedding.Apply(time, 2L * _frequencies, _timeScale));
+        var times = TimeInputs.Of(Conditioning, r, t).Select(Features);
         var h = input.call(Dual.Cat(times.Prepend(z).ToArray(), 1));                      // (B, width)
         if (label_embedding is not null && labels is not null) h = h + label_embedding.call(labels);
         foreach (var layer in hidden) h = layer.call(Silu.call(h));                         // (B, width)
         return output.call(Silu.call(h)).MoveToOuter(scope);                               // (B, D)
     }
+
+    /// <summary>The first layer's columns of one time input (B,): (B, 1) raw or (B, 2·frequencies) embedded.</summary>
+    private Dual Features(Dual time) => TimeFeatures == MlpTimeFeatures.Raw
+        ? time.MapLinear(x => x.mul(_timeScale).unsqueeze(1))
+        : FrequencyEmbedding.Apply(time, 2L * _frequencies, _timeScale);
 }

@@ -57,6 +57,24 @@ public class ToyDistributionsTests
     }
 
     [Fact]
+    public void NearEightGaussiansModeHoldsTheDistributionAtItsNominalRate()
+    {
+        using var scope = NewDisposeScope();
+        const long n = 40000;
+        var points = ToyDistributions.Sample(ToyDistribution.EightGaussians, n, new Generator(5), float64);
+        // Within r of a mode of standard deviation σ in 2-D: 1 − exp(−r²/2σ²); binomial tolerance 5 sd.
+        foreach (var (radius, expected) in new[] { (0.3, 1 - Math.Exp(-4.5)), (0.1, 1 - Math.Exp(-0.5)) })
+        {
+            var fraction = ToyDistributions.NearEightGaussiansMode(points, radius).to(float64).mean().item<double>();
+            Assert.InRange(fraction, expected - 5 * Math.Sqrt(expected * (1 - expected) / n), expected + 5 * Math.Sqrt(expected * (1 - expected) / n));
+        }
+        var probes = tensor(new[,] { { 2.0, 0.0 }, { 0.0, -1.75 }, { 0.0, -1.65 }, { 1.2, 1.2 }, { 1.6, 1.6 }, { 0.0, 0.0 } });
+        Assert.Equal(new[] { true, true, false, false, true, false }, ToyDistributions.NearEightGaussiansMode(probes).data<bool>().ToArray());
+        Assert.Throws<ArgumentOutOfRangeException>(() => ToyDistributions.NearEightGaussiansMode(probes, 0));
+        Assert.Throws<ArgumentException>(() => ToyDistributions.NearEightGaussiansMode(zeros(3, 3)));
+    }
+
+    [Fact]
     public void SameSeedSameDrawInAnyDtype()
     {
         using var scope = NewDisposeScope();

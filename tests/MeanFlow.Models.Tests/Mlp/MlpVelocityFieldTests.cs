@@ -5,10 +5,12 @@ namespace MeanFlow.Models.Tests.Mlp;
 
 public class MlpVelocityFieldTests
 {
-    private static MlpVelocityField Perturbed(TimeConditioning conditioning, int classes = 0)
+    private static MlpVelocityField Perturbed(TimeConditioning conditioning, int classes = 0,
+        MlpTimeFeatures features = MlpTimeFeatures.Sinusoidal)
     {
         manual_seed(3);
-        var field = new MlpVelocityField(3, width: 16, depth: 3, conditioning: conditioning, classes: classes, timeScale: 5.0);
+        var field = new MlpVelocityField(3, width: 16, depth: 3, conditioning: conditioning, classes: classes, timeScale: 5.0,
+            timeFeatures: features);
         field.to(float64);
         using (no_grad())
             foreach (var p in field.parameters()) p.add_(randn_like(p) * 0.1);   // leave the zero-initialised output
@@ -18,21 +20,22 @@ public class MlpVelocityFieldTests
     private static double RelativeError(Tensor a, Tensor b) =>
         (a - b).abs().max().item<double>() / Math.Max(b.abs().max().item<double>(), 1e-300);
 
-    public static TheoryData<TimeConditioning, int, long> Cases()
+    public static TheoryData<TimeConditioning, int, long, MlpTimeFeatures> Cases()
     {
-        var data = new TheoryData<TimeConditioning, int, long>();
+        var data = new TheoryData<TimeConditioning, int, long, MlpTimeFeatures>();
+        foreach (var features in Enum.GetValues<MlpTimeFeatures>())
         foreach (var mode in Enum.GetValues<TimeConditioning>())
         foreach (var k in new long[] { 0, 5, 12 })
-            data.Add(mode, mode == TimeConditioning.TimeAndInterval ? 4 : 0, k);
+            data.Add(mode, mode == TimeConditioning.TimeAndInterval ? 4 : 0, k, features);
         return data;
     }
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void ForwardModeTangentEqualsDoubleBackwardAndFiniteDifferences(TimeConditioning mode, int classes, long k)
+    public void ForwardModeTangentEqualsDoubleBackwardAndFiniteDifferences(TimeConditioning mode, int classes, long k, MlpTimeFeatures features)
     {
         using var scope = NewDisposeScope();
-        var field = Perturbed(mode, classes);
+        var field = Perturbed(mode, classes, features);
         var g = new Generator(5);
         var z = randn(new long[] { 12, 3 }, dtype: float64, generator: g);
         var t = rand(12, dtype: float64, generator: g);
@@ -50,10 +53,12 @@ public class MlpVelocityFieldTests
         Assert.True(RelativeError(finite.Tangent, exact.Tangent) <= 1e-7, $"finite differences {RelativeError(finite.Tangent, exact.Tangent):E2}");
     }
 
-    [Fact]
-    public void ObjectiveGradientsAgreeBetweenEnginesAndReachEveryParameter()
+    [Theory]
+    [InlineData(MlpTimeFeatures.Raw)]
+    [InlineData(MlpTimeFeatures.Sinusoidal)]
+    public void ObjectiveGradientsAgreeBetweenEnginesAndReachEveryParameter(MlpTimeFeatures features)
     {
-        var field = Perturbed(TimeConditioning.TimeAndInterval);
+        var field = Perturbed(TimeConditioning.TimeAndInterval, features: features);
         var g = new Generator(7);
         var x = randn(new long[] { 16, 3 }, dtype: float64, generator: g);
         var noise = randn(new long[] { 16, 3 }, dtype: float64, generator: g);
@@ -74,6 +79,28 @@ public class MlpVelocityFieldTests
             Assert.True(forward[i].abs().max().item<double>() > 0, $"parameter {i} got no gradient");
             Assert.True(RelativeError(forward[i], doubleBackward[i]) <= 1e-8, $"parameter {i}: {RelativeError(forward[i], doubleBackward[i]):E2}");
         }
+    }
+
+    [Fact]
+    public void RawTimeFeaturesAreTheScaledTimesBesideTheState()
+    {
+        using var scope = NewDisposeScope();
+        var field = Perturbed(TimeConditioning.TimeAndInterval, classes: 4, features: MlpTimeFeatures.Raw);
+        Assert.Equal(MlpTimeFeatures.Raw, field.TimeFeatures);
+        var g = new Generator(9);
+        var z = randn(new long[] { 6, 3 }, dtype: float64, generator: g);
+        var t = rand(6, dtype: float64, generator: g);
+        var r = t * rand(6, dtype: float64, generator: g);
+        var labels = randint(0, 5, new long[] { 6 }, generator: g);
+        // The network written out from its state dict: input sees (z, 5·t, 5·(t − r)); SiLU before every later layer.
+        var p = field.state_dict();
+        Tensor Linear(Tensor x, string name) => x.matmul(p[name + ".weight"].t()) + p[name + ".bias"];
+        var h = Linear(cat(new[] { z, (5 * t).unsqueeze(1), (5 * (t - r)).unsqueeze(1) }, 1), "input") + p["label_embedding.weight"].index(labels);
+        for (var i = 0; i < 2; i++) h = Linear(nn.functional.silu(h), $"hidden.{i}");
+        var expected = Linear(nn.functional.silu(h), "output");
+        Assert.Equal(3 + 2, p["input.weight"].shape[1]);
+        Assert.True(RelativeError(field.AverageVelocity(z, r, t, labels), expected) <= 1e-14);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new MlpVelocityField(2, timeFeatures: (MlpTimeFeatures)7));
     }
 
     [Fact]
