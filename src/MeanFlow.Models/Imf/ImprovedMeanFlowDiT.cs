@@ -273,8 +273,8 @@ public sealed class ImprovedMeanFlowDiT : DualVelocityField, ITangentGuidedVeloc
     // Parameter counts are at the default arguments with the v-head blocks; ImprovedMeanFlowDiTPresetTests checks them
     // against a count written out from the architecture.
 
-    /// <summary>iMF-B/2: depth 12 (4 shared + 8 per head), hidden 768, 12 heads, patch 2. 150,330,368 parameters for
-    /// 32×32×4 and 1000 classes (99,002,384 without the v-head blocks).</summary>
+    /// <summary>iMF-B/2: depth 12 (4 shared + 8 per head), hidden 768, 12 heads, patch 2. 145,596,960 parameters for
+    /// 32×32×4 and 1000 classes; 88,948,256 without the v-head blocks (the paper's 89M).</summary>
     /// <param name="classes">Classes. The default is 1000.</param>
     /// <param name="inputSize">Latent height and width. The default is 32.</param>
     /// <param name="inChannels">Latent channels. The default is 4.</param>
@@ -288,7 +288,8 @@ public sealed class ImprovedMeanFlowDiT : DualVelocityField, ITangentGuidedVeloc
         Generator? generator = null, Device? device = null, ScalarType? dtype = null) =>
         Official(768, 12, 12, classes, inputSize, inChannels, instantaneousHead, generator, device, dtype);
 
-    /// <summary>iMF-M/2: depth 24 (16 shared + 8 per head), hidden 768, 12 heads, patch 2.</summary>
+    /// <summary>iMF-M/2: depth 24 (16 shared + 8 per head), hidden 768, 12 heads, patch 2. 230,570,016 parameters;
+    /// 173,921,312 without the v-head blocks.</summary>
     /// <inheritdoc cref="B2" path="/param"/>
     /// <returns>The initialised network.</returns>
     /// <exception cref="ArgumentOutOfRangeException">A value is outside its range.</exception>
@@ -296,7 +297,8 @@ public sealed class ImprovedMeanFlowDiT : DualVelocityField, ITangentGuidedVeloc
         Generator? generator = null, Device? device = null, ScalarType? dtype = null) =>
         Official(768, 24, 12, classes, inputSize, inChannels, instantaneousHead, generator, device, dtype);
 
-    /// <summary>iMF-L/2: depth 32 (24 shared + 8 per head), hidden 1024, 16 heads, patch 2.</summary>
+    /// <summary>iMF-L/2: depth 32 (24 shared + 8 per head), hidden 1024, 16 heads, patch 2. 509,752,352 parameters;
+    /// 409,071,648 without the v-head blocks.</summary>
     /// <inheritdoc cref="B2" path="/param"/>
     /// <returns>The initialised network.</returns>
     /// <exception cref="ArgumentOutOfRangeException">A value is outside its range.</exception>
@@ -304,7 +306,8 @@ public sealed class ImprovedMeanFlowDiT : DualVelocityField, ITangentGuidedVeloc
         Generator? generator = null, Device? device = null, ScalarType? dtype = null) =>
         Official(1024, 32, 16, classes, inputSize, inChannels, instantaneousHead, generator, device, dtype);
 
-    /// <summary>iMF-XL/2: depth 48 (40 shared + 8 per head), hidden 1024, 16 heads, patch 2.</summary>
+    /// <summary>iMF-XL/2: depth 48 (40 shared + 8 per head), hidden 1024, 16 heads, patch 2. 711,113,760 parameters;
+    /// 610,433,056 without the v-head blocks.</summary>
     /// <inheritdoc cref="B2" path="/param"/>
     /// <returns>The initialised network.</returns>
     /// <exception cref="ArgumentOutOfRangeException">A value is outside its range.</exception>
