@@ -181,7 +181,7 @@ public sealed class ImprovedMeanFlowDiT : DualVelocityField, ITangentGuidedVeloc
     {
         var c = Config;
         FieldInputs.Check(z, r, t, labels, new long[] { c.InChannels, c.InputSize, c.InputSize }, x_embedder.Projection.Weight, c.Classes);
-        CheckGuidance(guidance, z.Primal);
+        FieldInputs.CheckGuidance(guidance, z.Primal);
         using var scope = NewDisposeScope();
         long? k = z.HasTangent ? z.TangentRows : null;
         Dual Constant(Tensor embedding) => Dual.Constant(embedding, k);
@@ -214,16 +214,6 @@ public sealed class ImprovedMeanFlowDiT : DualVelocityField, ITangentGuidedVeloc
         var patches = seq.MapLinear(s => s.narrow(1, Config.PrefixTokens, Config.PatchTokens));             // (B, N, D)
         var g = Config.GridSize;
         return Unpatchify.Apply(layer.call(patches), Config.InChannels, Config.PatchSize, g, g);
-    }
-
-    private static void CheckGuidance(GuidanceConditions guidance, Tensor z)
-    {
-        ArgumentNullException.ThrowIfNull(guidance);
-        var scale = guidance.Scale;
-        if (guidance.Rows != z.shape[0] || scale.dtype != z.dtype || scale.device.type != z.device.type || scale.device.index != z.device.index)
-            throw new ArgumentException(
-                $"guidance must have {z.shape[0]} rows of z's dtype {z.dtype} on {z.device}; got {guidance.Rows} rows of {scale.dtype} on {scale.device}.",
-                nameof(guidance));
     }
 
     /// <summary>
