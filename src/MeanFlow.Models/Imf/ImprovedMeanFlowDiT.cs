@@ -306,7 +306,8 @@ public sealed class ImprovedMeanFlowDiT : DualVelocityField, ITangentGuidedVeloc
         Official(1024, 48, 16, classes, inputSize, inChannels, instantaneousHead, generator, device, dtype);
 
     /// <summary>A CPU-sized model for 28×28 grey images (MNIST): depth 6 (4 shared + 2 per head), hidden 128, 4 heads,
-    /// patch 4 (49 patches), 4 class, 2 time, 2 guidance and 1 + 1 interval tokens.</summary>
+    /// patch 4 (49 patches), 4 class, 2 time, 2 guidance and 1 + 1 interval tokens. 1,783,328 parameters for 28×28×1 and
+    /// 10 classes (1,389,216 without the v-head blocks).</summary>
     /// <param name="classes">Classes. The default is 10.</param>
     /// <param name="inputSize">Image height and width. The default is 28.</param>
     /// <param name="inChannels">Image channels. The default is 1.</param>

@@ -67,4 +67,13 @@ public sealed class ImprovedMeanFlowDiTPresetTests
         // The iMF paper (Geng et al. 2025b) lists iMF-B/2 at 89M parameters: the inference network.
         if (depth == 12) Assert.Equal(89, Math.Round(without / 1e6));
     }
+
+    [Fact]
+    public void TheTinyPresetHasItsStatedCount()
+    {
+        using var model = ImprovedMeanFlowDiT.Tiny(device: new Device(DeviceType.META));
+        Assert.Equal(1_783_328, model.parameters().Sum(q => q.numel()));
+        Assert.Equal(1_783_328, ReferenceCount(28, 1, 4, 128, 8, 4, 10, 10));
+        Assert.Equal(1_389_216, ReferenceCount(28, 1, 4, 128, 6, 4, 10, 10));
+    }
 }
