@@ -18,7 +18,7 @@ namespace MeanFlow.Jvp;
 /// <para>The tangent rows are evaluated in a second forward pass on their own detached inputs, so the
 /// value returned for the loss keeps the ordinary graph of a plain forward pass.</para>
 /// </remarks>
-public sealed class DoubleBackwardJvp : IJvpEngine
+public sealed class DoubleBackwardJvp : IJvpEngine, IGuidedJvpEngine
 {
     /// <inheritdoc />
     public JvpOutput Compute(IVelocityField field, Tensor z, Tensor r, Tensor t, Tensor? labels, InputTangent tangent)
@@ -29,6 +29,28 @@ public sealed class DoubleBackwardJvp : IJvpEngine
         var value = field.AverageVelocity(z, r, t, labels);
         var jvp = TangentOfLeadingRows(field, z, r, t, labels, tangent);
         return new JvpOutput(value, jvp).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Differentiates the u-head only; the v-head's value keeps the graph of the plain forward pass.</remarks>
+    public GuidedJvpOutput Compute(IGuidedVelocityField field, Tensor z, Tensor r, Tensor t, Tensor? labels,
+        GuidanceConditions guidance, InputTangent tangent)
+    {
+        JvpArguments.Check(field, z, r, t, guidance, tangent);
+        using var scope = NewDisposeScope();
+        using var math = new MathAttentionScope();
+        var value = field.Velocities(z, r, t, labels, guidance);
+        var k = tangent.Rows;
+        Tensor jvp;
+        if (k == 0) jvp = zeros_like(tangent.Z);
+        else
+        {
+            var leadingLabels = JvpArguments.Lead(labels, k);
+            var leadingGuidance = JvpArguments.Lead(guidance, k);
+            jvp = DoubleBackward.Jvp(xs => field.Velocities(xs[0], xs[1], xs[2], leadingLabels, leadingGuidance).Average,
+                new[] { z.narrow(0, 0, k), r.narrow(0, 0, k), t.narrow(0, 0, k) }, new[] { tangent.Z, tangent.R, tangent.T });
+        }
+        return new GuidedJvpOutput(value, jvp).MoveToOuterDisposeScope();
     }
 
     private static Tensor TangentOfLeadingRows(IVelocityField field, Tensor z, Tensor r, Tensor t, Tensor? labels, InputTangent tangent)

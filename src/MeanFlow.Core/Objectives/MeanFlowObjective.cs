@@ -98,7 +98,7 @@ public sealed class MeanFlowObjective : IObjective
         var rows = DistinctRowsFirst.Of(batch);
         var x = Normalizer.Normalize(rows.X);
         var sample = Path.Sample(x, rows.Noise, rows.T);
-        CheckPathSample(sample, x);
+        PathSamples.Check(Path, sample, x);
         var labels = rows.LabelsAfterDrop(Guidance);
         var velocity = GuidedVelocity(field, sample, rows, labels);
 
@@ -122,16 +122,6 @@ public sealed class MeanFlowObjective : IObjective
         using var noGrad = no_grad();
         return new ObjectiveOutput(loss, error.detach().square().mean(), weights.mean(), k,
             rows.Restore(jvp.Value.detach()), rows.Restore(target)).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>A user's path must return z_t and v_t shaped like the data (a shape check: no host synchronisation).</summary>
-    private void CheckPathSample(PathSample sample, Tensor x)
-    {
-        if (sample is null)
-            throw new InvalidOperationException($"{Path.GetType().Name}.Sample returned null.");
-        if (!sample.Z.shape.AsSpan().SequenceEqual(x.shape) || !sample.Velocity.shape.AsSpan().SequenceEqual(x.shape))
-            throw new InvalidOperationException(
-                $"{Path.GetType().Name}.Sample must return z_t and v_t of the data's shape {Guard.Shape(x)}; got {Guard.Shape(sample.Z)} and {Guard.Shape(sample.Velocity)}.");
     }
 
     /// <summary>ṽ_t: v_t, or the guided mixture on rows inside the guidance interval whose label was kept.</summary>
