@@ -143,9 +143,7 @@ public sealed class MeanFlowDiT : DualVelocityField, ITangentGuidedVelocityField
     {
         ArgumentNullException.ThrowIfNull(guidance);
         RequireInstantaneousHead();
-        using var scope = NewDisposeScope();
-        var (u, v) = Run(new Dual(z), new Dual(r), new Dual(t), labels, guidance, instantaneous: true, instantaneousTangent: false);
-        return new TwoHeadVelocity(u.Primal, v!.Primal).MoveToOuterDisposeScope();
+        return TwoHeadCalls.Velocities((zz, rr, tt, v, dv) => Run(zz, rr, tt, labels, guidance, v, dv), z, r, t);
     }
 
     /// <inheritdoc />
@@ -155,13 +153,8 @@ public sealed class MeanFlowDiT : DualVelocityField, ITangentGuidedVelocityField
         GuidanceConditions guidance, InputTangent tangent)
     {
         ArgumentNullException.ThrowIfNull(guidance);
-        ArgumentNullException.ThrowIfNull(tangent);
         RequireInstantaneousHead();
-        using var scope = NewDisposeScope();
-        var (u, v) = Run(new Dual(z, tangent.Z), new Dual(r, tangent.R), new Dual(t, tangent.T), labels, guidance,
-            instantaneous: true, instantaneousTangent: false);
-        var value = new TwoHeadVelocity(u.Primal, v!.Primal).MoveToOuterDisposeScope();
-        return (value, u.Tangent!.MoveToOuterDisposeScope());
+        return TwoHeadCalls.WithTangent((zz, rr, tt, v, dv) => Run(zz, rr, tt, labels, guidance, v, dv), z, r, t, tangent);
     }
 
     private (Dual Average, Dual? Instantaneous) Run(Dual z, Dual r, Dual t, Tensor? labels, GuidanceConditions? guidance,

@@ -156,25 +156,14 @@ public sealed class ImprovedMeanFlowDiT : DualVelocityField, ITangentGuidedVeloc
 
     /// <inheritdoc />
     /// <remarks>Shapes, labels and guidance as for <see cref="ForwardHeads"/>.</remarks>
-    public TwoHeadVelocity Velocities(Tensor z, Tensor r, Tensor t, Tensor? labels, GuidanceConditions guidance)
-    {
-        using var scope = NewDisposeScope();
-        var (u, v) = Run(new Dual(z), new Dual(r), new Dual(t), labels, guidance, instantaneous: true, instantaneousTangent: false);
-        return new TwoHeadVelocity(u.Primal, v!.Primal).MoveToOuterDisposeScope();
-    }
+    public TwoHeadVelocity Velocities(Tensor z, Tensor r, Tensor t, Tensor? labels, GuidanceConditions guidance) =>
+        TwoHeadCalls.Velocities((zz, rr, tt, v, dv) => Run(zz, rr, tt, labels, guidance, v, dv), z, r, t);
 
     /// <inheritdoc />
     /// <remarks>The v-head's tangent is not computed (it is not needed); <see cref="ForwardHeads"/> gives it.</remarks>
     public (TwoHeadVelocity Value, Tensor AverageTangent) VelocitiesWithTangent(Tensor z, Tensor r, Tensor t, Tensor? labels,
-        GuidanceConditions guidance, InputTangent tangent)
-    {
-        ArgumentNullException.ThrowIfNull(tangent);
-        using var scope = NewDisposeScope();
-        var (u, v) = Run(new Dual(z, tangent.Z), new Dual(r, tangent.R), new Dual(t, tangent.T), labels, guidance,
-            instantaneous: true, instantaneousTangent: false);
-        var value = new TwoHeadVelocity(u.Primal, v!.Primal).MoveToOuterDisposeScope();
-        return (value, u.Tangent!.MoveToOuterDisposeScope());
-    }
+        GuidanceConditions guidance, InputTangent tangent) =>
+        TwoHeadCalls.WithTangent((zz, rr, tt, v, dv) => Run(zz, rr, tt, labels, guidance, v, dv), z, r, t, tangent);
 
     private (Dual Average, Dual? Instantaneous) Run(Dual z, Dual r, Dual t, Tensor? labels, GuidanceConditions guidance,
         bool instantaneous, bool instantaneousTangent)

@@ -47,26 +47,13 @@ public sealed class ImprovedMeanFlowDiTCheckpointTests(ITestOutputHelper output)
     [Fact]
     public void InFloat32BothHeadsAgreeWithPyTorchToRoundOff()
     {
-        // Tolerance: float32 evaluation of the same float32 weights differs from the float64 value only by rounding, which
-        // both libraries commit in their own order. PyTorch's own float32 output is a measured instance of that error;
-        // ours may differ from the float64 value by somewhat more (other kernels, other summation order) but not by much:
-        // 2× PyTorch's error, and at least 32 ulps of float32 (2⁻¹⁸ ≈ 3.8e-6) relative to the largest value, the order of
-        // round-off through 4 blocks of RMSNorm, attention and SwiGLU. (Measured: ours 2.7e-7 and 2.9e-7 for u and v,
-        // PyTorch 2.8e-7 and 3.2e-7.) An error in a formula shows up as 1e-2 or more here (the outputs are O(1) and every
-        // parameter reaches them).
+        // Measured: ours 2.7e-7 and 2.9e-7 relative for u and v, PyTorch's own float32 2.8e-7 and 3.2e-7 (tolerance: Float32RoundOff).
         using var model = Loaded(ScalarType.Float32);
         var io = Io();
         using var heads = model.Velocities(io["z"].to(ScalarType.Float32), io["r"].to(ScalarType.Float32), io["t"].to(ScalarType.Float32),
             io["y"], GuidanceOf(io, ScalarType.Float32));
-        Assert.Equal(ScalarType.Float32, heads.Average.dtype);
-        foreach (var (ours, name) in new[] { (heads.Average, "u"), (heads.Instantaneous, "v") })
-        {
-            var torchError = RelativeError(io[name + "_f32"], io[name]);
-            var tolerance = System.Math.Max(2 * torchError, System.Math.Pow(2, -18));
-            output.WriteLine($"float32 {name}: ours {RelativeError(ours, io[name]):E2}, PyTorch {torchError:E2}, tolerance {tolerance:E2}; " +
-                             $"ours vs PyTorch float32 {RelativeError(ours, io[name + "_f32"]):E2}");
-            AssertClose(ours, io[name], tolerance, $"{name} in float32 against the float64 reference");
-        }
+        Float32RoundOff.AssertAgrees(heads.Average, io, "u", output);
+        Float32RoundOff.AssertAgrees(heads.Instantaneous, io, "v", output);
     }
 
     [Fact]
