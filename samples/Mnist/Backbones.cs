@@ -2,6 +2,7 @@ using System;
 using System.Text.Json.Nodes;
 using MeanFlow.Fields;
 using MeanFlow.Models.DiT;
+using MeanFlow.Models.Imf;
 using MeanFlow.Models.UNet;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -11,7 +12,11 @@ namespace MeanFlow.Samples.Mnist;
 /// <summary>The backbones the MNIST sample can train, built from a name so a checkpoint can rebuild its model.</summary>
 internal static class Backbones
 {
-    internal const string Names = "dit-tiny (DiT, depth 4, width 128, patch 4), dit-tiny-p2 (patch 2), unet-small (SongUNet, 32 channels, 2 blocks per level) or unet-tiny (16 channels, 1 block per level)";
+    internal const string Names = "dit-tiny (DiT, depth 4, width 128, patch 4), dit-tiny-p2 (patch 2), unet-small (SongUNet, 32 channels, 2 blocks per level), " +
+        "unet-tiny (16 channels, 1 block per level) or imf-dit-tiny (improved-MeanFlow DiT, two heads, depth 4 + 2, width 128, patch 4; for --objective imf)";
+
+    /// <summary>Whether the backbone is the two-head, guidance-conditioned iMF DiT (trained with --objective imf only).</summary>
+    internal static bool IsImproved(string name) => name == "imf-dit-tiny";
 
     /// <summary>A backbone for 28×28×1 images with <paramref name="classes"/> classes (and the null class).</summary>
     /// <param name="timeScale">Times are multiplied by this before the sinusoidal embedding; null: the backbone's
@@ -22,6 +27,8 @@ internal static class Backbones
         "dit-tiny-p2" => DiT(classes, 2, conditioning, timeScale, generator),
         "unet-small" => UNet(classes, conditioning, 32, 2, timeScale, generator),
         "unet-tiny" => UNet(classes, conditioning, 16, 1, timeScale, generator),
+        // The iMF DiT embeds h = t − r, 1 − 1/ω, t_min and t_max as given (no time scale, no conditioning choice).
+        "imf-dit-tiny" => ImprovedMeanFlowDiT.Tiny(classes, 28, 1, 4, generator: generator),
         _ => throw new ArgumentException($"Option --backbone: expected {Names}; got '{name}'."),
     };
 

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.CommandLine;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Text.Json.Nodes;
 using MeanFlow.Data;
 using MeanFlow.Evaluation;
@@ -33,7 +34,8 @@ internal static class EvaluateCommand
     internal static Command Create()
     {
         var command = new Command("evaluate",
-            "Evaluates a checkpoint: MeanFlow at 1 and 2 steps, flow matching at 1, 2, 10 and 50 Euler steps.\n" +
+            "Evaluates a checkpoint: MeanFlow at 1 and 2 steps, flow matching at 1, 2, 10 and 50 Euler steps, improved MeanFlow at 1 and 2\n" +
+            "steps with guidance ω = 1, 2 and 4 (interval [0, 1]).\n" +
             "Documentation: docs/articles/evaluation.md, docs/articles/results-mnist.md.")
         {
             Checkpoint, Classifier, Data, PerClass, DeviceName, Threads, Seed,
@@ -72,15 +74,20 @@ internal static class EvaluateCommand
 
         using var test = DataLocation.Load(dataset, folder, DatasetSplit.Test);
         using var real = GaussianStatistics.FromImages(classifier, Batches(test.Data.to(device)));
-        var isMeanFlow = info.Metadata["objective"]!.GetValue<string>() == "meanflow";
+        var objective = info.Metadata["objective"]!.GetValue<string>();
+        var isMeanFlow = objective == "meanflow";
         var samplers = new List<(string Name, ISampler Sampler)>
         {
             ("MeanFlow 1 step", new MeanFlowSampler(1)), ("MeanFlow 2 steps", new MeanFlowSampler(2)),
             ("Euler 1 step", new OdeSampler(new EulerSolver(), 1)), ("Euler 2 steps", new OdeSampler(new EulerSolver(), 2)),
             ("Euler 10 steps", new OdeSampler(new EulerSolver(), 10)), ("Euler 50 steps", new OdeSampler(new EulerSolver(), 50)),
         };
-        // A MeanFlow model is sampled with its own sampler; a flow-matching model only has an instantaneous velocity.
-        samplers = samplers.FindAll(s => isMeanFlow ? s.Sampler is MeanFlowSampler : s.Sampler is OdeSampler);
+        // A MeanFlow model is sampled with its own sampler; a flow-matching model only has an instantaneous velocity; an
+        // improved-MeanFlow model is sampled at 1 and 2 steps at three guidance scales chosen now, from the one model.
+        samplers = objective == "imf"
+            ? (from steps in new[] { 1, 2 } from omega in new[] { 1.0, 2.0, 4.0 }
+               select ($"iMF {steps} step{(steps > 1 ? "s" : "")} ω={omega}", (ISampler)new GuidedMeanFlowSampler(steps, omega))).ToList()
+            : samplers.FindAll(s => isMeanFlow ? s.Sampler is MeanFlowSampler : s.Sampler is OdeSampler);
 
         var results = new JsonObject();
         var table = new Table().AddColumns("sampler", "NFE", "class accuracy", "classifier Fréchet distance", "seconds");
@@ -101,7 +108,7 @@ internal static class EvaluateCommand
             };
             table.AddRow(name, sampler.FunctionEvaluations.ToString(), $"{accuracy:P2}", $"{distance:F3}", $"{seconds:F1}");
             ClassSampling.SaveGrid(sampler, field, classes, 10, device, new Generator((ulong)seed + 77),
-                Path.Combine(output, $"eval-{name.Replace(' ', '-').ToLowerInvariant()}.png"));
+                Path.Combine(output, $"eval-{name.Replace(' ', '-').Replace("ω=", "w").ToLowerInvariant()}.png"));
         }
         var realAccuracy = ClassifierAccuracy(classifier, test, device);
         var report = new JsonObject

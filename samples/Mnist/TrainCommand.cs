@@ -23,7 +23,9 @@ internal static class TrainCommand
 {
     private static readonly Option<string> Dataset = DataLocation.DatasetOption();
     private static readonly Option<string?> Data = DataLocation.DataOption();
-    private static readonly Option<string> Objective = Choice("objective", "meanflow", "meanflow or flow-matching", "meanflow", "flow-matching");
+    private static readonly Option<string> Objective = Choice("objective", "meanflow",
+        "meanflow, flow-matching or imf (improved MeanFlow: two heads, guidance as an input; needs --backbone imf-dit-tiny)",
+        "meanflow", "flow-matching", "imf");
     private static readonly Option<string> Backbone = Option("backbone", "dit-tiny", Backbones.Names);
     private static readonly Option<string> Conditioning = Choice("conditioning", TimeConditioning.TimeAndInterval,
         "time inputs: time-and-interval (t, t − r), time-and-start, time-start-and-interval, interval-only");
@@ -35,8 +37,9 @@ internal static class TrainCommand
     private static readonly Option<long> Warmup = Option("warmup", 500L, "learning-rate warm-up steps, then cosine decay to 5 %");
     private static readonly Option<double> GradClip = Option("grad-clip", 1.0, "global gradient-norm clip (0 disables)");
     private static readonly ObjectiveOptions ObjectiveSettings = new(distinctFraction: 0.25, timeDistribution: "logit-normal", adaptivePower: 1.0);
-    private static readonly Option<double> CfgScale = Option("cfg-scale", 1.0, "guidance ω");
-    private static readonly Option<double> CfgMixing = Option("cfg-mixing", 0.5, "guidance κ (effective scale ω / (1 − κ))");
+    private static readonly Option<double> CfgScale = Option("cfg-scale", 1.0, "guidance ω (imf: ω of the preview grids; training draws ω)");
+    private static readonly Option<double> CfgMixing = Option("cfg-mixing", 0.5, "guidance κ (effective scale ω / (1 − κ); not used by imf)");
+    private static readonly Option<double> CfgMaxScale = Option("cfg-max-scale", 7.0, "imf: s_max, training ω is drawn in [1, 1 + s_max] with density ∝ 1/ω");
     private static readonly Option<double> CfgDrop = Option("cfg-drop", 0.1, "label drop probability");
     private static readonly Option<double> Ema = Option("ema", 0.999, "EMA decay of the weights used for sampling");
     private static readonly Option<long> SampleEvery = Option("sample-every", 1000L, "steps between sample grids");
@@ -57,7 +60,7 @@ internal static class TrainCommand
             "Documentation: docs/articles/samples.md#mnist-and-fashion-mnist, docs/articles/training.md, docs/articles/results-mnist.md.");
         foreach (var option in new Option[] { Dataset, Data, Objective, Backbone, Conditioning, TimeScale, Steps, BatchSize, LearningRate, Warmup, GradClip }
                      .Concat(ObjectiveSettings.All)
-                     .Concat(new Option[] { CfgScale, CfgMixing, CfgDrop, Ema, SampleEvery, CheckpointEvery, Resume, Classifier, EvalPerClass, DeviceName, Threads, Seed, Output }))
+                     .Concat(new Option[] { CfgScale, CfgMixing, CfgMaxScale, CfgDrop, Ema, SampleEvery, CheckpointEvery, Resume, Classifier, EvalPerClass, DeviceName, Threads, Seed, Output }))
             command.Options.Add(option);
         command.SetAction(Run);
         return command;
@@ -77,10 +80,14 @@ internal static class TrainCommand
         using var train = DataLocation.Load(dataset, folder, DatasetSplit.Train);
         var classes = train.ClassCount;
         var seed = cli.GetValue(Seed);
+        if ((objectiveName == "imf") != Backbones.IsImproved(cli.GetValue(Backbone)!))
+            throw new ArgumentException(
+                $"Option --objective imf goes with --backbone imf-dit-tiny (a two-head, guidance-conditioned network) and only with it; got --objective {objectiveName} --backbone {cli.GetValue(Backbone)}.");
         var model = Backbones.Create(cli.GetValue(Backbone)!, classes, Conditions(cli), PositiveTimeScale(cli), new Generator((ulong)seed));
         return model switch
         {
             MeanFlow.Models.DiT.MeanFlowDiT dit => Train(cli, dit, train, dataset, folder, objectiveName, output, device, seed),
+            MeanFlow.Models.Imf.ImprovedMeanFlowDiT imf => Train(cli, imf, train, dataset, folder, objectiveName, output, device, seed),
             MeanFlow.Models.UNet.SongUNet unet => Train(cli, unet, train, dataset, folder, objectiveName, output, device, seed),
             _ => throw new InvalidOperationException($"No training path for {model.GetType().Name}."),
         };
@@ -108,7 +115,12 @@ internal static class TrainCommand
             AnsiConsole.MarkupLine($"resumed from [blue]{Markup.Escape(resume)}[/] at step {trainer.Step}");
         }
 
-        var preview = objectiveName == "meanflow" ? (ISampler)new MeanFlowSampler(1) : new OdeSampler(new EulerSolver(), 10);
+        ISampler preview = objectiveName switch
+        {
+            "meanflow" => new MeanFlowSampler(1),
+            "imf" => new GuidedMeanFlowSampler(1, cli.GetValue(CfgScale)),     // 1 NFE at the --cfg-scale ω, chosen at sampling time
+            _ => new OdeSampler(new EulerSolver(), 10),
+        };
         trainer.SampleDue += (_, e) =>
         {
             using var average = trainer.UseAverage();
@@ -148,6 +160,11 @@ internal static class TrainCommand
 
     private static IObjective CreateObjective(ParseResult cli, string name, int classes)
     {
+        if (name == "imf")
+            // The same times and weighting as MeanFlow here (equal settings for the comparison); the guidance is drawn per row.
+            return new ImprovedMeanFlowObjective(timeSampler: ObjectiveSettings.TimeSampler(cli), weighting: ObjectiveSettings.Weighting(cli),
+                normalizer: ClassSampling.Normalizer,
+                guidance: new GuidanceConditionSampler(nullClass: classes, maxScale: cli.GetValue(CfgMaxScale), dropProbability: cli.GetValue(CfgDrop)));
         var guidance = new ClassifierFreeGuidance(nullClass: classes, scale: cli.GetValue(CfgScale), mixing: cli.GetValue(CfgMixing),
             dropProbability: cli.GetValue(CfgDrop));
         return name == "meanflow"
@@ -166,7 +183,7 @@ internal static class TrainCommand
     {
         var json = Backbones.Describe(cli.GetValue(Backbone)!, classes, Conditions(cli), PositiveTimeScale(cli));
         var recorded = new Option[] { Dataset, Objective, Steps, BatchSize, LearningRate, Warmup, GradClip }.Concat(ObjectiveSettings.All)
-            .Concat(new Option[] { CfgScale, CfgMixing, CfgDrop, Ema, Seed, Threads, DeviceName }).ToArray();
+            .Concat(new Option[] { CfgScale, CfgMixing, CfgMaxScale, CfgDrop, Ema, Seed, Threads, DeviceName }).ToArray();
         foreach (var (name, value) in Values(cli, recorded)) json[name] = value?.DeepClone();
         return json;
     }

@@ -32,24 +32,30 @@ internal sealed class Toy2DExperiment
         JsonFile.Write(Path.Combine(o.Output, "config.json"), o.ToJson());
         AnsiConsole.MarkupLine($"[bold]MeanFlow.NET toy 2-D[/]: {o.Dataset}, {o.Steps} steps × {o.BatchSize} rows, MLP {o.Depth}×{o.Width}, output [blue]{Markup.Escape(o.Output)}[/]");
 
-        var meanFlow = NewField();
+        // The one-step model: MeanFlow (single-head MLP) or improved MeanFlow (two-head MLP), against flow matching.
+        var improved = o.Objective == "imf";
+        var oneStep = improved ? "iMF" : "MeanFlow";
+        var timeSampler = new MeanFlowTimeSampler(o.Times(), o.DistinctFraction);
+        var weighting = new AdaptiveLossWeighting(o.AdaptivePower, o.AdaptiveConstant);
         var flowMatching = NewField();
-        var meanFlowObjective = new MeanFlowObjective(
-            timeSampler: new MeanFlowTimeSampler(o.Times(), o.DistinctFraction),
-            weighting: new AdaptiveLossWeighting(o.AdaptivePower, o.AdaptiveConstant));
         var flowMatchingObjective = new FlowMatchingObjective(timeDistribution: o.Times());
 
         var curves = new Dictionary<string, List<(long Step, double Loss)>>();
         var seconds = new Dictionary<string, double>();
-        using var meanFlowTrainer = Trainer.Create(meanFlow, meanFlowObjective, TrainerOptionsFor(1));
+        using var oneStepModel = improved
+            ? OneStepModel.Of(NewGuidedField(), new ImprovedMeanFlowObjective(timeSampler: timeSampler, weighting: weighting), TrainerOptionsFor(1),
+                // The toy data has no classes: guidance is inert (v_c = v_u), so sampling at ω = 1 loses nothing.
+                (sampler, field, z) => sampler.SampleGuided(field, z))
+            : OneStepModel.Of(NewField(), new MeanFlowObjective(timeSampler: timeSampler, weighting: weighting), TrainerOptionsFor(1),
+                (sampler, field, z) => sampler.Sample(field, z));
         using var flowMatchingTrainer = Trainer.Create(flowMatching, flowMatchingObjective, TrainerOptionsFor(2));
-        ConsoleProgress.Run(new[] { "MeanFlow", "flow matching" }, reporters =>
+        ConsoleProgress.Run(new[] { oneStep, "flow matching" }, reporters =>
         {
-            Train("MeanFlow", meanFlowTrainer, reporters[0], 1);
-            Train("flow matching", flowMatchingTrainer, reporters[1], 2);
+            Train(oneStep, oneStepModel.Progress, oneStepModel.Run, reporters[0], 1);
+            Train("flow matching", flowMatchingTrainer.Progress, batches => flowMatchingTrainer.Run(batches), reporters[1], 2);
         });
 
-        var metrics = new JsonObject { ["dataset"] = o.Dataset.ToString(), ["steps"] = o.Steps, ["batchSize"] = o.BatchSize };
+        var metrics = new JsonObject { ["dataset"] = o.Dataset.ToString(), ["objective"] = o.Objective, ["steps"] = o.Steps, ["batchSize"] = o.BatchSize };
         using var scope = NewDisposeScope();
         var heldOut = ToyDistributions.Sample(o.Dataset, o.EvaluationSamples, new Generator((ulong)o.Seed + 1000));
         var noise = randn(new long[] { o.EvaluationSamples, 2 }, generator: new Generator((ulong)o.Seed + 2000));
@@ -57,21 +63,21 @@ internal sealed class Toy2DExperiment
         {
             ("held-out data", heldOut, Measure(heldOut, ToyDistributions.Sample(o.Dataset, o.EvaluationSamples, new Generator((ulong)o.Seed + 3000)))),
         };
-        using (meanFlowTrainer.UseAverage())
+        using (oneStepModel.UseAverage())
         {
-            Add("MeanFlow, 1 step (1 NFE)", new MeanFlowSampler(1), meanFlow);
-            Add("MeanFlow, 2 steps (2 NFE)", new MeanFlowSampler(2), meanFlow);
+            Add($"{oneStep}, 1 step (1 NFE)", new MeanFlowSampler(1), sampler => oneStepModel.Sample(sampler, noise));
+            Add($"{oneStep}, 2 steps (2 NFE)", new MeanFlowSampler(2), sampler => oneStepModel.Sample(sampler, noise));
         }
         using (flowMatchingTrainer.UseAverage())
         {
-            Add("flow matching, 1 Euler step", new OdeSampler(new EulerSolver(), 1), flowMatching);
-            Add("flow matching, 100 Euler steps", new OdeSampler(new EulerSolver(), 100), flowMatching);
+            Add("flow matching, 1 Euler step", new OdeSampler(new EulerSolver(), 1), sampler => sampler.Sample(flowMatching, noise));
+            Add("flow matching, 100 Euler steps", new OdeSampler(new EulerSolver(), 100), sampler => sampler.Sample(flowMatching, noise));
         }
 
-        void Add(string title, ISampler sampler, MlpVelocityField field)
+        void Add<TSampler>(string title, TSampler sampler, Func<TSampler, Tensor> sample) where TSampler : ISampler
         {
             var watch = Stopwatch.StartNew();
-            var points = sampler.Sample(field, noise);
+            var points = sample(sampler);
             var samplingSeconds = watch.Elapsed.TotalSeconds;   // the sampler alone, not the measures below
             var m = Measure(points, heldOut);
             m["samplingSeconds"] = samplingSeconds;
@@ -82,7 +88,7 @@ internal sealed class Toy2DExperiment
         var results = new JsonObject();
         foreach (var (title, _, m) in panels) results[title] = m;
         metrics["results"] = results;
-        metrics["trainingSeconds"] = new JsonObject { ["MeanFlow"] = seconds["MeanFlow"], ["flow matching"] = seconds["flow matching"] };
+        metrics["trainingSeconds"] = new JsonObject { [oneStep] = seconds[oneStep], ["flow matching"] = seconds["flow matching"] };
         var ratio = panels[1].Metrics["energyDistance"]!.GetValue<double>() / panels[4].Metrics["energyDistance"]!.GetValue<double>();
         metrics["meanFlow1NfeOverFlowMatching100StepEnergyDistance"] = ratio;
         var verdict = o.Dataset == ToyDistribution.Checkerboard
@@ -92,20 +98,20 @@ internal sealed class Toy2DExperiment
         JsonFile.Write(Path.Combine(o.Output, "metrics.json"), metrics);
         Toy2DPlots.Samples(Path.Combine(o.Output, "samples.png"), o.Dataset, panels.Select(p => (p.Title, p.Points, p.Metrics)).ToList());
         Toy2DPlots.LossCurves(Path.Combine(o.Output, "loss.png"), curves);
-        Report(panels, ratio, verdict);
+        Report(panels, ratio, verdict, oneStep);
         return 0;
 
-        void Train(string name, Trainer<MlpVelocityField> trainer, ConsoleProgress reporter, int stream)
+        void Train(string name, IList<IProgress<TrainingMetrics>> progress, Action<Func<long, TrainingBatch?>> run, ConsoleProgress reporter, int stream)
         {
             var curve = curves[name] = new List<(long, double)>();
-            trainer.Progress.Add(reporter);
-            trainer.Progress.Add(new Recorder(curve));
+            progress.Add(reporter);
+            progress.Add(new Recorder(curve));
             using var log = new CsvTrainingLog(Path.Combine(o.Output, $"{name.Replace(' ', '-')}-log.csv"));
-            trainer.Progress.Add(log);
+            progress.Add(log);
             // Fresh data every step from a per-model stream, so both models see equally many distinct points.
             var data = new Generator((ulong)(o.Seed * 10 + stream));
             var watch = Stopwatch.StartNew();
-            trainer.Run(_ => new TrainingBatch(ToyDistributions.Sample(o.Dataset, o.BatchSize, data)));
+            run(_ => new TrainingBatch(ToyDistributions.Sample(o.Dataset, o.BatchSize, data)));
             seconds[name] = watch.Elapsed.TotalSeconds;
             reporter.Complete();
         }
@@ -117,6 +123,14 @@ internal sealed class Toy2DExperiment
         return new MlpVelocityField(2, _options.Width, _options.Depth, timeScale: _options.TimeScale, timeFeatures: _options.TimeFeatures);
     }
 
+    /// <summary>The two-head MLP of improved MeanFlow: the MLP's depth split into a shared trunk of depth − 1 layers and one
+    /// layer per head, from the same seed.</summary>
+    private GuidedMlpVelocityField NewGuidedField()
+    {
+        manual_seed(_options.Seed);
+        return new GuidedMlpVelocityField(2, _options.Width, Math.Max(1, _options.Depth - 1), headDepth: 1, timeScale: _options.TimeScale);
+    }
+
     private TrainerOptions TrainerOptionsFor(int stream) => new(
         _options.Steps, OptimizerKind.AdamW, _options.LearningRate, beta1: 0.9, beta2: 0.95, weightDecay: 0.0,
         warmupSteps: _options.WarmupSteps, decay: LearningRateDecay.Cosine, minLearningRate: _options.LearningRate * 0.05,
@@ -125,7 +139,7 @@ internal sealed class Toy2DExperiment
     private JsonObject Measure(Tensor points, Tensor reference) =>
         Toy2DEvaluation.Measure(_options.Dataset, points, reference, _options.Seed);
 
-    private void Report(List<(string Title, Tensor Points, JsonObject Metrics)> panels, double ratio, string? verdict)
+    private void Report(List<(string Title, Tensor Points, JsonObject Metrics)> panels, double ratio, string? verdict, string oneStep)
     {
         var fraction = Toy2DEvaluation.FractionKey(_options.Dataset);
         var table = new Table().AddColumns("samples", "NFE", "energy distance", "sliced Wasserstein",
@@ -135,7 +149,7 @@ internal sealed class Toy2DExperiment
                 $"{m["slicedWasserstein"]!.GetValue<double>():G4}",
                 fraction is not null && m[fraction] is { } f ? $"{f.GetValue<double>():P1}" : "–");
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"1-NFE MeanFlow energy distance / 100-step flow matching: [bold]{ratio:F2}×[/] (held-out data: the first row)");
+        AnsiConsole.MarkupLine($"1-NFE {oneStep} energy distance / 100-step flow matching: [bold]{ratio:F2}×[/] (held-out data: the first row)");
         if (verdict is not null) AnsiConsole.MarkupLine($"[bold]{Markup.Escape(verdict)}[/]");
     }
 

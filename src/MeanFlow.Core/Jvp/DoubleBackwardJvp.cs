@@ -23,7 +23,7 @@ namespace MeanFlow.Jvp;
 /// it aborts the process), is switched off process-wide, once, the first time this engine runs (see the JVP article);
 /// <c>scaled_dot_product_attention</c> inside a user's field then takes libtorch's differentiable math path.</para>
 /// </remarks>
-public sealed class DoubleBackwardJvp : IJvpEngine
+public sealed class DoubleBackwardJvp : IJvpEngine, IGuidedJvpEngine
 {
     /// <summary>Creates the engine, exact for any field (value and JVP from one forward pass).</summary>
     public DoubleBackwardJvp()
@@ -61,6 +61,30 @@ public sealed class DoubleBackwardJvp : IJvpEngine
         var offsets = new[] { zeros_like(z).requires_grad_(true), zeros_like(r).requires_grad_(true), zeros_like(t).requires_grad_(true) };
         var value = field.AverageVelocity(z + offsets[0], r + offsets[1], t + offsets[2], labels);
         return new JvpOutput(value, TangentOfLeadingRows(value, offsets, tangent)).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Differentiates the u-head only; the v-head's value keeps the graph of the plain forward pass. The tangent rows
+    /// get a second forward pass of their own (as <see cref="DeterministicField"/>), so this path is exact for deterministic
+    /// two-head fields only.</remarks>
+    public GuidedJvpOutput Compute(IGuidedVelocityField field, Tensor z, Tensor r, Tensor t, Tensor? labels,
+        GuidanceConditions guidance, InputTangent tangent)
+    {
+        JvpArguments.Check(field, z, r, t, guidance, tangent);
+        MathAttention.EnsureSelected();
+        using var scope = NewDisposeScope();
+        var value = field.Velocities(z, r, t, labels, guidance);
+        var k = tangent.Rows;
+        Tensor jvp;
+        if (k == 0) jvp = zeros_like(tangent.Z);
+        else
+        {
+            var leadingLabels = JvpArguments.Lead(labels, k);
+            var leadingGuidance = JvpArguments.Lead(guidance, k);
+            jvp = DoubleBackward.Jvp(xs => field.Velocities(xs[0], xs[1], xs[2], leadingLabels, leadingGuidance).Average,
+                new[] { z.narrow(0, 0, k), r.narrow(0, 0, k), t.narrow(0, 0, k) }, new[] { tangent.Z, tangent.R, tangent.T });
+        }
+        return new GuidedJvpOutput(value, jvp).MoveToOuterDisposeScope();
     }
 
     /// <summary>Rows 0 … K − 1 of J·d from the value's own graph; zeros when the value does not depend on the inputs.</summary>

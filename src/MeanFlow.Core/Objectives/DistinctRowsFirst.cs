@@ -55,6 +55,9 @@ internal sealed class DistinctRowsFirst
             batch.Labels?.index_select(0, order), batch.DropMask?.index_select(0, order), k, order);
     }
 
+    /// <summary>Applies the batch's new row order to another per-row tensor (B, ...), e.g. the guidance of each row.</summary>
+    internal Tensor Reorder(Tensor perRow) => _order is null ? perRow : perRow.index_select(0, _order);
+
     /// <summary>Puts per-row results back into the batch's original row order.</summary>
     internal Tensor Restore(Tensor perRow) =>
         _order is null ? perRow : zeros_like(perRow).index_copy_(0, _order, perRow);

@@ -102,7 +102,7 @@ public sealed class MeanFlowObjective : IObjective
         var rows = DistinctRowsFirst.Of(batch);
         var x = Normalizer.Normalize(rows.X);
         var sample = Path.Sample(x, rows.Noise, rows.T);
-        CheckPathSample(sample, x);
+        PathSamples.Check(Path, sample, x);
         var labels = rows.LabelsAfterDrop(Guidance);
         var velocity = GuidedVelocity(field, sample, rows, labels);
 
@@ -126,16 +126,6 @@ public sealed class MeanFlowObjective : IObjective
         using var noGrad = no_grad();
         return new ObjectiveOutput(loss, error.detach().square().mean(), weights.mean(), k,
             rows.Restore(jvp.Value.detach()), rows.Restore(target)).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>A user's path must return z_t and v_t shaped like the data (a shape check: no host synchronisation).</summary>
-    private void CheckPathSample(PathSample sample, Tensor x)
-    {
-        if (sample is null)
-            throw new InvalidOperationException($"{Path.GetType().Name}.Sample returned null.");
-        if (!sample.Z.shape.AsSpan().SequenceEqual(x.shape) || !sample.Velocity.shape.AsSpan().SequenceEqual(x.shape))
-            throw new InvalidOperationException(
-                $"{Path.GetType().Name}.Sample must return z_t and v_t of the data's shape {Guard.Shape(x)}; got {Guard.Shape(sample.Z)} and {Guard.Shape(sample.Velocity)}.");
     }
 
     /// <summary>A user's time sampler must return r and t of shape (B,) in the data's dtype and device (no values read).</summary>

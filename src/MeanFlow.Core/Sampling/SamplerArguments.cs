@@ -11,6 +11,11 @@ internal static class SamplerArguments
     internal static void Check(IVelocityField field, Tensor noise, Tensor? labels)
     {
         ArgumentNullException.ThrowIfNull(field);
+        Check(noise, labels);
+    }
+
+    internal static void Check(Tensor noise, Tensor? labels)
+    {
         Guard.Floating(noise, nameof(noise), minDims: 1);
         Guard.AllFinite(noise, nameof(noise));
         Guard.Labels(labels, noise.shape[0], long.MaxValue, nameof(labels));

@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using MeanFlow.Fields;
+using MeanFlow.Jvp;
 using MeanFlow.Models.Layers;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -26,17 +27,29 @@ namespace MeanFlow.Models.DiT;
 /// quantity they embed, so a checkpoint of MFDiT (which embeds (t, r)) loads only into a model with
 /// <see cref="TimeConditioning.TimeAndStart"/>; with another conditioning the loader reports the difference.</para>
 /// <para><c>pos_embed</c> is a buffer (fixed, not trained), as in DiT; MFDiT trains it, and a loaded value is used as is.</para>
+/// <para>For improved MeanFlow the model can embed guidance (<see cref="MeanFlowDiTConfig.Guidance"/>:
+/// <c>w_embedder.mlp.*</c> of ω / <see cref="MeanFlowDiTConfig.MaxGuidanceScale"/>, and optionally
+/// <c>t_min_embedder.mlp.*</c>, <c>t_max_embedder.mlp.*</c>) and carry a v output layer
+/// (<see cref="MeanFlowDiTConfig.InstantaneousHead"/>: <c>final_layer_u.*</c> and <c>final_layer_v.*</c> replace
+/// <c>final_layer.*</c>), the layout of the current MFDiT (<c>forward(x, t, r, y, w)</c> returning (u, v)), whose
+/// checkpoints then load with <see cref="TimeConditioning.TimeAndStart"/>. Both heads read the same trunk and
+/// conditioning; as a <see cref="IGuidedVelocityField"/> the model answers both.</para>
 /// </remarks>
-public sealed class MeanFlowDiT : DualVelocityField
+public sealed class MeanFlowDiT : DualVelocityField, ITangentGuidedVelocityField
 {
     private readonly PatchEmbed x_embedder;
     private readonly TimestepEmbedder? t_embedder;
     private readonly TimestepEmbedder? r_embedder;
     private readonly TimestepEmbedder? interval_embedder;
+    private readonly TimestepEmbedder? w_embedder;
+    private readonly TimestepEmbedder? t_min_embedder;
+    private readonly TimestepEmbedder? t_max_embedder;
     private readonly LabelEmbedder? y_embedder;
     private readonly Tensor pos_embed;
     private readonly ModuleList<DiTBlock> blocks;
-    private readonly FinalLayer final_layer;
+    private readonly FinalLayer? final_layer;
+    private readonly FinalLayer? final_layer_u;
+    private readonly FinalLayer? final_layer_v;
 
     /// <summary>Creates the network and initialises it with <see cref="InitializeWeights"/> (u = 0 everywhere).</summary>
     /// <param name="config">The shape of the network.</param>
@@ -55,12 +68,27 @@ public sealed class MeanFlowDiT : DualVelocityField
         if (mode != TimeConditioning.IntervalOnly) t_embedder = Timestep(config, device, dtype);
         if (mode is TimeConditioning.TimeAndStart or TimeConditioning.TimeStartAndInterval) r_embedder = Timestep(config, device, dtype);
         if (mode != TimeConditioning.TimeAndStart) interval_embedder = Timestep(config, device, dtype);
+        if (config.Guidance != GuidanceInputs.None) w_embedder = Timestep(config, device, dtype);
+        if (config.Guidance == GuidanceInputs.ScaleAndInterval)
+        {
+            t_min_embedder = Timestep(config, device, dtype);
+            t_max_embedder = Timestep(config, device, dtype);
+        }
         if (config.IsConditional) y_embedder = new LabelEmbedder(config.Classes, d, nullClass: true, device, dtype);
         pos_embed = SinCosPositionEmbedding.Create2D(d, config.GridSize, config.GridSize, dtype ?? get_default_dtype(), device)
             .unsqueeze(0).DetachFromDisposeScope();                                                       // (1, N, D)
         blocks = new ModuleList<DiTBlock>(Enumerable.Range(0, config.Depth)
             .Select(_ => new DiTBlock(d, config.Heads, config.MlpHiddenSize, device, dtype)).ToArray());
-        final_layer = new FinalLayer(d, (long)config.PatchSize * config.PatchSize * config.InChannels, device, dtype);
+        var width = (long)config.PatchSize * config.PatchSize * config.InChannels;
+        if (config.InstantaneousHead)
+        {
+            final_layer_u = new FinalLayer(d, width, device, dtype);
+            final_layer_v = new FinalLayer(d, width, device, dtype);
+        }
+        else
+        {
+            final_layer = new FinalLayer(d, width, device, dtype);
+        }
         RegisterComponents();
         InitializeWeights(generator);
     }
@@ -73,8 +101,11 @@ public sealed class MeanFlowDiT : DualVelocityField
 
     private protected override long LabelClasses => Config.Classes;
 
+    /// <inheritdoc />
+    public bool HasInstantaneousHead => Config.InstantaneousHead;
+
     /// <summary>The network on pairs: u(z, r, t | c) on all B rows and, when the inputs carry tangents of their
-    /// leading K rows, its JVP on those rows.</summary>
+    /// leading K rows, its JVP on those rows. A model with guidance inputs is evaluated at ω = 1 on [0, 1].</summary>
     /// <param name="z">Noisy images (B, C, S, S) with the model's dtype and device, tangent (K, C, S, S) or none.</param>
     /// <param name="r">Start times (B,), with the tangent rows of <paramref name="z"/>.</param>
     /// <param name="t">End times (B,), with the tangent rows of <paramref name="z"/>.</param>
@@ -84,18 +115,91 @@ public sealed class MeanFlowDiT : DualVelocityField
     /// <exception cref="ArgumentException">A shape, dtype or device does not fit, the inputs' tangents differ,
     /// or labels were given to an unconditional model.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A label is outside [0, K].</exception>
-    public override Dual Forward(Dual z, Dual r, Dual t, Tensor? labels = null)
+    public override Dual Forward(Dual z, Dual r, Dual t, Tensor? labels = null) =>
+        Run(z, r, t, labels, null, instantaneous: false, instantaneousTangent: false).Average;
+
+    /// <summary>Both heads on pairs (a model with <see cref="MeanFlowDiTConfig.InstantaneousHead"/>): u(z, r, t | c, ω)
+    /// and v from <c>final_layer_v</c>, with the JVP of each on the leading K rows when the inputs carry tangents.</summary>
+    /// <param name="z">Noisy images (B, C, S, S), tangent (K, C, S, S) or none.</param>
+    /// <param name="r">Start times (B,), with the tangent rows of <paramref name="z"/>.</param>
+    /// <param name="t">End times (B,), with the tangent rows of <paramref name="z"/>.</param>
+    /// <param name="labels">As for <see cref="Forward"/>.</param>
+    /// <param name="guidance">ω and the interval per row, z's dtype and device; constants for the tangent. Only the
+    /// inputs of <see cref="MeanFlowDiTConfig.Guidance"/> are read; values are not checked here.</param>
+    /// <returns>u and v, each (B, C, S, S), with tangents (K, C, S, S) when the inputs have tangents.</returns>
+    /// <exception cref="InvalidOperationException">The model has no v output layer.</exception>
+    /// <exception cref="ArgumentException">A shape, dtype or device does not fit.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A label is outside [0, K].</exception>
+    public (Dual Average, Dual Instantaneous) ForwardHeads(Dual z, Dual r, Dual t, Tensor? labels, GuidanceConditions guidance)
+    {
+        ArgumentNullException.ThrowIfNull(guidance);
+        RequireInstantaneousHead();
+        var (u, v) = Run(z, r, t, labels, guidance, instantaneous: true, instantaneousTangent: true);
+        return (u, v!);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Shapes, labels and guidance as for <see cref="ForwardHeads"/>.</remarks>
+    /// <exception cref="InvalidOperationException">The model has no v output layer.</exception>
+    public TwoHeadVelocity Velocities(Tensor z, Tensor r, Tensor t, Tensor? labels, GuidanceConditions guidance)
+    {
+        ArgumentNullException.ThrowIfNull(guidance);
+        RequireInstantaneousHead();
+        return TwoHeadCalls.Velocities((zz, rr, tt, v, dv) => Run(zz, rr, tt, labels, guidance, v, dv), z, r, t);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The v-head's tangent is not computed; <see cref="ForwardHeads"/> gives it.</remarks>
+    /// <exception cref="InvalidOperationException">The model has no v output layer.</exception>
+    public (TwoHeadVelocity Value, Tensor AverageTangent) VelocitiesWithTangent(Tensor z, Tensor r, Tensor t, Tensor? labels,
+        GuidanceConditions guidance, InputTangent tangent)
+    {
+        ArgumentNullException.ThrowIfNull(guidance);
+        RequireInstantaneousHead();
+        return TwoHeadCalls.WithTangent((zz, rr, tt, v, dv) => Run(zz, rr, tt, labels, guidance, v, dv), z, r, t, tangent);
+    }
+
+    private (Dual Average, Dual? Instantaneous) Run(Dual z, Dual r, Dual t, Tensor? labels, GuidanceConditions? guidance,
+        bool instantaneous, bool instantaneousTangent)
     {
         FieldInputs.Check(z, r, t, labels, new long[] { Config.InChannels, Config.InputSize, Config.InputSize },
             x_embedder.Projection.Weight, Config.Classes);
+        if (guidance is not null) FieldInputs.CheckGuidance(guidance, z.Primal);
         using var scope = NewDisposeScope();
         var x = x_embedder.call(z) + pos_embed;                                               // (B, N, D)
         var c = EmbedTimes(r, t);                                                             // (B, D)
+        if (w_embedder is not null) c = c + EmbedGuidance(z.Primal, guidance);                // (B, D)
         if (y_embedder is not null) c = c + y_embedder.call(labels ?? NullLabels(z.Primal));  // (B, D)
         foreach (var block in blocks) x = block.call(x, c);                                   // (B, N, D)
-        x = final_layer.call(x, c);                                                           // (B, N, p·p·C)
+        var average = Output(final_layer_u ?? final_layer!, x, c).MoveToOuter(scope);         // (B, C, S, S)
+        if (!instantaneous) return (average, null);
+        if (!instantaneousTangent) (x, c) = (new Dual(x.Primal), new Dual(c.Primal));
+        return (average, Output(final_layer_v!, x, c).MoveToOuter(scope));
+    }
+
+    private Dual Output(FinalLayer layer, Dual x, Dual c)
+    {
         var g = Config.GridSize;
-        return Unpatchify.Apply(x, Config.InChannels, Config.PatchSize, g, g).MoveToOuter(scope);   // (B, C, S, S)
+        return Unpatchify.Apply(layer.call(x, c), Config.InChannels, Config.PatchSize, g, g);   // (B, N, p·p·C) → (B, C, S, S)
+    }
+
+    /// <summary>w_embedder(ω / max) (+ t_min_embedder(t_min) + t_max_embedder(t_max)), constants for the tangent;
+    /// ω = 1 on [0, 1] when no guidance is given.</summary>
+    private Tensor EmbedGuidance(Tensor z, GuidanceConditions? guidance)
+    {
+        guidance ??= GuidanceConditions.None(z.shape[0], z.dtype, z.device);
+        var sum = w_embedder!.call(new Dual(guidance.Scale / Config.MaxGuidanceScale)).Primal;
+        if (t_min_embedder is not null)
+            sum = sum + t_min_embedder.call(new Dual(guidance.IntervalStart)).Primal + t_max_embedder!.call(new Dual(guidance.IntervalEnd)).Primal;
+        return sum;
+    }
+
+    private void RequireInstantaneousHead()
+    {
+        if (!HasInstantaneousHead)
+            throw new InvalidOperationException(
+                $"This {nameof(MeanFlowDiT)} has no v output layer; build it with {nameof(MeanFlowDiTConfig)}(…, instantaneousHead: true) " +
+                "for improved MeanFlow, or use its single-head view (AverageVelocity).");
     }
 
     /// <summary>Σ of the timestep embeddings of the time inputs, in MFDiT's order (t first): the embedders present,
@@ -133,7 +237,7 @@ public sealed class MeanFlowDiT : DualVelocityField
         var g = Config.GridSize;
         pos_embed.copy_(SinCosPositionEmbedding.Create2D(Config.HiddenSize, g, g, ScalarType.Float64).unsqueeze(0));
         y_embedder?.Weight.normal_(0, 0.02, generator);
-        foreach (var embedder in new[] { t_embedder, r_embedder, interval_embedder })
+        foreach (var embedder in new[] { t_embedder, r_embedder, interval_embedder, w_embedder, t_min_embedder, t_max_embedder })
         {
             if (embedder is null) continue;
             foreach (var (name, parameter) in embedder.named_parameters())
@@ -144,11 +248,12 @@ public sealed class MeanFlowDiT : DualVelocityField
             block.AdaLNModulation.Weight.zero_();
             block.AdaLNModulation.Bias!.zero_();
         }
-        foreach (var linear in new[] { final_layer.AdaLNModulation, final_layer.Linear })
-        {
-            linear.Weight.zero_();
-            linear.Bias!.zero_();
-        }
+        foreach (var layer in new[] { final_layer, final_layer_u, final_layer_v }.OfType<FinalLayer>())
+            foreach (var linear in new[] { layer.AdaLNModulation, layer.Linear })
+            {
+                linear.Weight.zero_();
+                linear.Bias!.zero_();
+            }
     }
 
     /// <summary>Glorot/Xavier uniform for a (fan_out, fan_in) matrix: U(±√(6 / (fan_in + fan_out))), as

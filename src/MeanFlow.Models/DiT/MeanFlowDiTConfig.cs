@@ -28,10 +28,18 @@ public sealed class MeanFlowDiTConfig
     /// <param name="frequencyDimension">F, the width of each time input's sinusoidal embedding, ≥ 2. The default is 256.</param>
     /// <param name="timeScale">Times in [0, 1] are multiplied by this before the sinusoidal embedding, finite and
     /// non-zero. The default is 1000, as in the MeanFlow DiT.</param>
+    /// <param name="guidance">The guidance conditions embedded (improved MeanFlow). The default is
+    /// <see cref="GuidanceInputs.None"/>.</param>
+    /// <param name="maxGuidanceScale">ω is divided by this before its embedding (MFDiT's <c>max_cfg</c>), finite and
+    /// &gt; 0. The default is 4, MFDiT's.</param>
+    /// <param name="instantaneousHead">Whether the model has a second output layer for the instantaneous velocity v
+    /// (improved MeanFlow): then the output layers are <c>final_layer_u</c> and <c>final_layer_v</c>, as in the current
+    /// MFDiT, instead of <c>final_layer</c>. The default is <c>false</c>.</param>
     /// <exception cref="ArgumentOutOfRangeException">A value is outside its range; the message names it and the value.</exception>
     public MeanFlowDiTConfig(int inputSize, int inChannels, int patchSize, int hiddenSize, int depth, int heads,
         int classes = 0, TimeConditioning conditioning = TimeConditioning.TimeAndInterval, double mlpRatio = 4.0,
-        int frequencyDimension = 256, double timeScale = 1000.0)
+        int frequencyDimension = 256, double timeScale = 1000.0, GuidanceInputs guidance = GuidanceInputs.None,
+        double maxGuidanceScale = 4.0, bool instantaneousHead = false)
     {
         Guard.Positive(inputSize, nameof(inputSize));
         Guard.Positive(inChannels, nameof(inChannels));
@@ -51,6 +59,9 @@ public sealed class MeanFlowDiTConfig
             throw new ArgumentOutOfRangeException(nameof(mlpRatio), mlpRatio, $"mlpRatio must be finite and give an MLP width ≥ 1 (hiddenSize × mlpRatio); got {mlpRatio}.");
         Guard.AtLeast(frequencyDimension, 2, nameof(frequencyDimension));
         Guard.NonZero(timeScale, nameof(timeScale));
+        if (!Enum.IsDefined(guidance))
+            throw new ArgumentOutOfRangeException(nameof(guidance), guidance, $"guidance must be a defined {nameof(GuidanceInputs)}; got {guidance}.");
+        Guard.Positive(maxGuidanceScale, nameof(maxGuidanceScale));
         InputSize = inputSize;
         InChannels = inChannels;
         PatchSize = patchSize;
@@ -62,6 +73,9 @@ public sealed class MeanFlowDiTConfig
         MlpRatio = mlpRatio;
         FrequencyDimension = frequencyDimension;
         TimeScale = timeScale;
+        Guidance = guidance;
+        MaxGuidanceScale = maxGuidanceScale;
+        InstantaneousHead = instantaneousHead;
     }
 
     /// <summary>S, the height and width of the input.</summary>
@@ -97,6 +111,15 @@ public sealed class MeanFlowDiTConfig
     /// <summary>Factor on times before the sinusoidal embedding.</summary>
     public double TimeScale { get; }
 
+    /// <summary>The guidance conditions embedded.</summary>
+    public GuidanceInputs Guidance { get; }
+
+    /// <summary>The divisor of ω before its embedding.</summary>
+    public double MaxGuidanceScale { get; }
+
+    /// <summary>Whether the model has the v output layer (<c>final_layer_v</c>).</summary>
+    public bool InstantaneousHead { get; }
+
     /// <summary>S / p, patches per row and per column.</summary>
     public int GridSize => InputSize / PatchSize;
 
@@ -112,5 +135,6 @@ public sealed class MeanFlowDiTConfig
     /// <inheritdoc />
     public override string ToString() =>
         $"MeanFlowDiT(input {InputSize}×{InputSize}×{InChannels}, patch {PatchSize}, depth {Depth}, hidden {HiddenSize}, heads {Heads}, " +
-        $"classes {Classes}, {Conditioning})";
+        $"classes {Classes}, {Conditioning}" + (Guidance == GuidanceInputs.None ? "" : $", guidance {Guidance}") +
+        (InstantaneousHead ? ", v-head" : "") + ")";
 }

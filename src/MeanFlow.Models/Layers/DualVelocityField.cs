@@ -64,7 +64,7 @@ public abstract class DualVelocityField : nn.Module, ITangentVelocityField
     /// <summary>Runs the forward pass; the label range is not read on the way in (that would stall a GPU every call),
     /// so a native index error (or a layer's own range error) is turned into the <see cref="ArgumentOutOfRangeException"/> that names
     /// the labels and this field's range.</summary>
-    private Dual LabelChecked(Tensor? labels, Func<Dual> forward)
+    private protected T LabelChecked<T>(Tensor? labels, Func<T> forward)
     {
         try
         {

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using MeanFlow.Fields;
 using MeanFlow.Internal;
 using static TorchSharp.torch;
 
@@ -41,6 +42,18 @@ internal static class FieldInputs
             throw new ArgumentException(
                 $"z, r and t must all carry tangents of the same rows or none; got {TangentRows(z)}, {TangentRows(r)} and {TangentRows(t)}.", nameof(z));
         if (labels is not null) CheckLabels(labels, b, x.device, classes);
+    }
+
+    /// <summary>Guidance conditions for the rows of <paramref name="z"/>: B rows of z's dtype on z's device (the
+    /// conditions check their own agreement on construction).</summary>
+    internal static void CheckGuidance(GuidanceConditions guidance, Tensor z)
+    {
+        ArgumentNullException.ThrowIfNull(guidance);
+        var scale = guidance.Scale;
+        if (guidance.Rows != z.shape[0] || scale.dtype != z.dtype || !SameDevice(scale, z))
+            throw new ArgumentException(
+                $"guidance must have {z.shape[0]} rows of z's dtype {z.dtype} on {z.device}; got {guidance.Rows} rows of {scale.dtype} on {scale.device}.",
+                nameof(guidance));
     }
 
     private static void CheckLabels(Tensor labels, long rows, Device device, long classes)
