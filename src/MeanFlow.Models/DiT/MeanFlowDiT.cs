@@ -85,7 +85,7 @@ public sealed class MeanFlowDiT : DualVelocityField
     public override Dual Forward(Dual z, Dual r, Dual t, Tensor? labels = null)
     {
         FieldInputs.Check(z, r, t, labels, new long[] { Config.InChannels, Config.InputSize, Config.InputSize },
-            x_embedder.Projection.Weight, Config.Classes);
+            x_embedder.Projection.Weight, Config.Classes, checkLabelRange: false);   // y_embedder reports a bad label
         using var scope = NewDisposeScope();
         var x = x_embedder.call(z) + pos_embed;                                               // (B, N, D)
         var c = EmbedTimes(r, t);                                                             // (B, D)

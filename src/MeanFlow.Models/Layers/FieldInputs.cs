@@ -16,8 +16,11 @@ internal static class FieldInputs
 {
     /// <summary>Checks (z, r, t, labels) of a model whose z rows have shape <paramref name="rowShape"/> (e.g. (C, S, S)),
     /// whose parameters have the dtype and device of <paramref name="parameter"/>, and which has <paramref name="classes"/>
-    /// classes (labels in [0, K], K the null class), or none (0: labels are refused).</summary>
-    internal static void Check(Dual z, Dual r, Dual t, Tensor? labels, IReadOnlyList<long> rowShape, Tensor parameter, long classes)
+    /// classes (labels in [0, K], K the null class), or none (0: labels are refused). With <c>checkLabelRange: false</c>
+    /// the labels are not read back to check their range, for a model whose label lookup reports an out-of-range label
+    /// itself (<see cref="LabelEmbedder"/>): that saves a host read per call.</summary>
+    internal static void Check(Dual z, Dual r, Dual t, Tensor? labels, IReadOnlyList<long> rowShape, Tensor parameter, long classes,
+        bool checkLabelRange = true)
     {
         ArgumentNullException.ThrowIfNull(z);
         ArgumentNullException.ThrowIfNull(r);
@@ -40,10 +43,10 @@ internal static class FieldInputs
         if (r.HasTangent != z.HasTangent || t.HasTangent != z.HasTangent || r.TangentRows != z.TangentRows || t.TangentRows != z.TangentRows)
             throw new ArgumentException(
                 $"z, r and t must all carry tangents of the same rows or none; got {TangentRows(z)}, {TangentRows(r)} and {TangentRows(t)}.", nameof(z));
-        if (labels is not null) CheckLabels(labels, b, x.device, classes);
+        if (labels is not null) CheckLabels(labels, b, x.device, classes, checkLabelRange);
     }
 
-    private static void CheckLabels(Tensor labels, long rows, Device device, long classes)
+    private static void CheckLabels(Tensor labels, long rows, Device device, long classes, bool checkRange)
     {
         if (classes == 0)
             throw new ArgumentException(
@@ -51,7 +54,7 @@ internal static class FieldInputs
         if (labels.dtype != ScalarType.Int64 || labels.dim() != 1 || labels.shape[0] != rows || !SameDevice(labels, device))
             throw new ArgumentException(
                 $"labels must be int64 [{rows}] on {device}; got {labels.dtype} {Guard.Shape(labels)} on {labels.device}.", nameof(labels));
-        if (rows == 0) return;
+        if (rows == 0 || !checkRange) return;
         using var scope = NewDisposeScope();
         long min = labels.min().item<long>(), max = labels.max().item<long>();
         if (min < 0 || max > classes)

@@ -50,12 +50,29 @@ public sealed class LabelEmbedder : nn.Module<Tensor, Tensor>
     /// <param name="labels">Class indices, int64, shape (B,), values in [0, <see cref="Rows"/>).</param>
     /// <returns>Shape (B, D).</returns>
     /// <exception cref="ArgumentException">The labels are not an int64 vector.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A label is outside [0, <see cref="Rows"/>).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A label is outside [0, <see cref="Rows"/>) (on the CPU; on a GPU an
+    /// out-of-range index is a device-side assertion, which no library can turn into an exception).</exception>
+    /// <remarks>The range is not checked before the lookup, which would read the labels back to the host on every
+    /// call (a stall per forward on a GPU): the lookup itself fails on a bad index, and only then are the labels read
+    /// to name the first bad value.</remarks>
     public override Tensor forward(Tensor labels)
     {
         ArgumentNullException.ThrowIfNull(labels);
-        Guard.Labels(labels, labels.numel(), Rows, nameof(labels));
+        if (labels.dtype != ScalarType.Int64 || labels.dim() != 1)
+            throw new ArgumentException($"labels must be an int64 vector of class indices; got {labels.dtype} {Guard.Shape(labels)}.", nameof(labels));
         using var scope = NewDisposeScope();
-        return embedding.call(labels).MoveToOuterDisposeScope();
+        try
+        {
+            return embedding.call(labels).MoveToOuterDisposeScope();
+        }
+        catch (System.Runtime.InteropServices.ExternalException e)
+        {
+            var outside = labels[(labels < 0).logical_or(labels >= Rows)];
+            if (outside.numel() == 0) throw;   // another native failure: not the labels' fault
+            var value = outside[0].item<long>();
+            throw new ArgumentOutOfRangeException(nameof(labels), value,
+                $"labels must lie in [0, {Rows}){(Rows > Classes ? $" ({Classes} is the null class)" : "")}; got {value} " +
+                $"({outside.numel()} of {labels.numel()} label(s) outside). {e.Message.Split('\n')[0]}");
+        }
     }
 }
