@@ -76,9 +76,10 @@ public static class CrashTrials
             log("|---:|---|---:|---:|---:|---:|---|---:|");
             while (results.Count < trials)
             {
-                if (lastSaved >= size.Steps)
+                if (lastSaved >= size.Steps - 3 * size.CheckpointEvery)
                 {
-                    // The chain's run is complete: a kill there would only hit the start-up of a process with nothing to do.
+                    // The chain's run is (nearly) complete: finish it (checking its losses) and start a new one, so that
+                    // the kills spread over the run instead of piling up on its last checkpoints.
                     var finished = Segment(chain, size, null, 0);
                     CheckLosses(finished, reference);
                     chain = Path.Combine(root, $"run-{++run}");
