@@ -10,7 +10,8 @@ namespace MeanFlow.Benchmarks;
 /// Entry point. Without a mode flag the arguments go to BenchmarkDotNet (<c>--filter '*'</c>, <c>--list flat</c>, ...).
 /// <c>--memory</c> measures native peak memory of every training-step case, each in a fresh child process;
 /// <c>--interleaved</c> times the training cases round-robin in one process (a quick, load-robust cross-check);
-/// <c>--profile</c> times the DiT's layers with and without tangent.
+/// <c>--profile</c> times the DiT's layers with and without tangent; <c>--soak N</c> trains N steps and fits the slope
+/// of resident memory over steps (a leak check).
 /// </summary>
 public static class Program
 {
@@ -27,6 +28,8 @@ public static class Program
             InterleavedRun.Run(Backbones(args), Cases(args), Int(args, "--rounds", 15), Int(args, "--warmup", 2));
             return 0;
         }
+        if (args.Contains("--soak"))
+            return MemorySoak.Run(Int(args, "--soak", 10_000));
         if (args.Contains("--profile"))
         {
             LayerProfile.Run(Int(args, "--rounds", 20));

@@ -34,13 +34,14 @@ internal static class NamedTensors
     /// <summary>Reads a map written by <see cref="Write"/>; the tensors are on the CPU, in the current dispose scope.</summary>
     internal static Dictionary<string, Tensor> Read(BinaryReader reader)
     {
-        var count = reader.ReadInt32();
-        if (count < 0) throw new InvalidDataException($"A tensor map has a negative count ({count}).");
-        var tensors = new Dictionary<string, Tensor>(count);
+        // An entry takes at least 3 bytes: an empty name's length, a dtype code and a rank.
+        var count = BoundedRead.Count(reader, 3, "A tensor map");
+        var tensors = new Dictionary<string, Tensor>();
         for (var i = 0; i < count; i++)
         {
-            var name = reader.ReadString();
-            tensors[name] = Tensor.Load(reader);
+            var name = BoundedRead.String(reader, $"The name of tensor {i}");
+            if (!tensors.TryAdd(name, BoundedRead.Tensor(reader, $"The tensor '{name}'")))
+                throw new InvalidDataException($"A tensor map holds '{name}' twice.");
         }
         return tensors;
     }

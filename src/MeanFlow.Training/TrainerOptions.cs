@@ -231,7 +231,8 @@ public sealed class TrainerOptions
                 decay: Parse(json, "decay", defaults.Decay),
                 minLearningRate: Value(json, "minLearningRate", defaults.MinLearningRate),
                 maxGradientNorm: json["maxGradientNorm"]?.GetValue<double>(),
-                emaDecays: json["emaDecays"]?.AsArray().Select(d => d!.GetValue<double>()).ToArray(),
+                emaDecays: json["emaDecays"]?.AsArray().Select(d => d?.GetValue<double>()
+                    ?? throw new ArgumentException("The options JSON has a null in emaDecays.", nameof(json))).ToArray(),
                 emaWarmup: Value(json, "emaWarmup", defaults.EmaWarmup),
                 seed: Value(json, "seed", defaults.Seed),
                 device: device is null ? null : new Device(device),

@@ -32,7 +32,8 @@ public static class IdxFile
         var cols = FileBytes.ReadBigEndianInt32(bytes, 12);
         if (rows < 1 || cols < 1)
             throw new InvalidDataException($"'{path}' has an invalid IDX image size {rows}×{cols}.");
-        CheckLength(bytes, path, 16, (long)count * rows * cols, $"{count} images of {rows}×{cols} bytes");
+        // In 128 bits: three int32 sizes can overflow 64 (and a wrapped product could match the file's length).
+        CheckLength(bytes, path, 16, (Int128)count * rows * cols, $"{count} images of {rows}×{cols} bytes");
         using var scope = NewDisposeScope();
         return ImageTensors.Dequantize(tensor(bytes.AsSpan(16).ToArray(), new long[] { count, 1, rows, cols })).MoveToOuterDisposeScope();
     }
@@ -69,9 +70,9 @@ public static class IdxFile
         return count;
     }
 
-    private static void CheckLength(byte[] bytes, string path, int headerBytes, long payload, string what)
+    private static void CheckLength(byte[] bytes, string path, int headerBytes, Int128 payload, string what)
     {
-        long expected = headerBytes + payload, actual = bytes.LongLength;
+        Int128 expected = headerBytes + payload, actual = bytes.LongLength;
         if (actual < expected)
             throw new InvalidDataException($"'{path}' declares {what} ({expected} bytes with the header) but holds only {actual} bytes (truncated file).");
         if (actual > expected)

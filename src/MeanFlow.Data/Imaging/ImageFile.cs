@@ -20,6 +20,12 @@ namespace MeanFlow.Imaging;
 /// </remarks>
 public static class ImageFile
 {
+    /// <summary>Decoded bytes every file may declare (64 MiB: 4096×4096 RGBA), whatever its size.</summary>
+    private const long MinimumDecodedCap = 64L << 20;
+
+    /// <summary>Decoded bytes per file byte above which a header is taken to be corrupt (see <see cref="ReadPixels"/>).</summary>
+    private const long MaxDecodedBytesPerFileByte = 16384;
+
     /// <summary>The file extensions of the formats SkiaSharp decodes (what <c>ImageFolder</c> reads).</summary>
     internal static IReadOnlySet<string> Extensions { get; } =
         new HashSet<string>(new[] { ".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".ico", ".wbmp" }, StringComparer.OrdinalIgnoreCase);
@@ -29,7 +35,9 @@ public static class ImageFile
     /// <param name="colorMode">How many channels the result has. The default, <see cref="ImageColorMode.Auto"/>, keeps grey as 1 channel and reads anything else as RGB.</param>
     /// <returns>float32 (C, H, W) in [0, 1] (byte / 255), C = 1 or 3, alpha dropped, on the CPU.</returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is not an image SkiaSharp recognises, or is truncated or corrupt.</exception>
+    /// <exception cref="InvalidDataException">The file is not an image SkiaSharp recognises, is truncated or corrupt, or its
+    /// header declares more pixels than its size can encode (over 64 MiB decoded and over 16,384 decoded bytes per file byte).</exception>
+    /// <exception cref="NotSupportedException">The image is too large to hold in one .NET array.</exception>
     public static Tensor Read(string path, ImageColorMode colorMode = ImageColorMode.Auto)
     {
         using var scope = NewDisposeScope();
@@ -58,7 +66,8 @@ public static class ImageFile
         if (!File.Exists(path))
             throw new FileNotFoundException($"The image file '{Path.GetFullPath(path)}' does not exist.", path);
         SkiaLibrary.EnsureLoaded();
-        using var data = SKData.CreateCopy(File.ReadAllBytes(path));
+        var encoded = File.ReadAllBytes(path);
+        using var data = SKData.CreateCopy(encoded);
         using var codec = SKCodec.Create(data)
             ?? throw new InvalidDataException($"'{path}' is not an image SkiaSharp can read (PNG, JPEG, WebP, GIF, BMP, ICO, WBMP), or its header is corrupt.");
         var grey = codec.Info.ColorType == SKColorType.Gray8;
@@ -66,6 +75,11 @@ public static class ImageFile
             grey ? SKColorType.Gray8 : SKColorType.Rgba8888, grey ? SKAlphaType.Opaque : SKAlphaType.Unpremul);
         if (info.BytesSize64 > Array.MaxLength)
             throw new NotSupportedException($"'{path}' is {info.Width}×{info.Height} pixels, too large to hold in one .NET array.");
+        // The pixels are allocated before decoding, so a corrupt header must not size them freely: no format here
+        // encodes more than ~11,000 decoded bytes per file byte (GIF's LZW at best; PNG's DEFLATE ~4,100).
+        if (info.BytesSize64 > Math.Max(MinimumDecodedCap, MaxDecodedBytesPerFileByte * encoded.LongLength))
+            throw new InvalidDataException(
+                $"'{path}' declares {info.Width}×{info.Height} pixels ({info.BytesSize64} bytes decoded), more than its {encoded.Length} bytes can encode: its header is corrupt.");
         var pixels = new byte[info.BytesSize64];
         var result = codec.GetPixels(info, pixels);
         if (result != SKCodecResult.Success)

@@ -13,6 +13,7 @@ internal static class PyTorchPickle
 {
     internal static Dictionary<string, Tensor> Read(Stream stream, string? entry)
     {
+        PickleScan.Check(stream);
         var root = PyTorchUnpickler.UnpickleStateDict(stream, leaveOpen: true);
         var table = root;
         if (entry is not null)

@@ -70,7 +70,7 @@ internal static class SafetensorsHeader
             var shape = value.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()).ToArray();
             if (shape.Any(d => d < 0)) throw new InvalidDataException($"'{key}' has a negative dimension in shape {StateDictShapes.Format(shape)}.");
             var offsets = value.GetProperty("data_offsets").EnumerateArray().Select(d => d.GetInt64()).ToArray();
-            var bytes = shape.Aggregate(1L, (a, d) => checked(a * d)) * size;
+            var bytes = checked(shape.Aggregate(1L, (a, d) => checked(a * d)) * size);
             if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > dataLength || offsets[1] - offsets[0] != bytes)
                 throw new InvalidDataException(
                     $"'{key}' ({dtype} {StateDictShapes.Format(shape)}, {bytes} bytes) has data offsets [{string.Join(", ", offsets)}], " +

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using MeanFlow.Internal;
 using System.IO;
 using System.Text;
 using TorchSharp;
@@ -25,15 +26,18 @@ internal static class TorchSharpStateDict
     {
         using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
         var count = reader.Read7BitEncodedInt64();
-        if (count < 0 || count > stream.Length)
+        // An entry takes at least 4 bytes: an empty name's length, a dtype code, a rank and no data.
+        if (count < 0 || count > BoundedRead.Remaining(reader) / 4)
             throw new InvalidDataException($"The entry count {count} is impossible for a file of {stream.Length} bytes.");
         var result = new Dictionary<string, Tensor>();
         for (long i = 0; i < count; i++)
         {
-            var key = reader.ReadString();
-            if (!result.TryAdd(key, Tensor.Load(reader)))
+            var key = BoundedRead.String(reader, $"The name of entry {i}");
+            if (!result.TryAdd(key, BoundedRead.Tensor(reader, $"The tensor '{key}'")))
                 throw new InvalidDataException($"The key '{key}' occurs twice.");
         }
+        if (BoundedRead.Remaining(reader) != 0)
+            throw new InvalidDataException($"The file has {BoundedRead.Remaining(reader)} byte(s) after its {count} entries.");
         return result;
     }
 }

@@ -48,10 +48,23 @@ public class MeanFlowObjectiveTests
         var g = new Generator(4);
         var batch = MixedBatch(g, 16, 2);
         var field = new DiagonalGaussianField(new[] { 1.0, -2.0 }, new[] { 0.5, 0.25 });
-        var forward = new MeanFlowObjective(jvp: new ForwardModeJvp()).Compute(field, batch);
-        var doubleBackward = new MeanFlowObjective(jvp: new DoubleBackwardJvp()).Compute(field, batch);
+        // The gradient flows into the data through z = (1 − t)·x + t·ε and the prediction u(z, r, t) only: an engine that
+        // left the target attached to the graph (it must be stop-gradient) would change it.
+        (Tensor Loss, Tensor Target, Tensor GradX, Tensor GradNoise) Run(IJvpEngine engine)
+        {
+            var x = batch.X.detach().clone().requires_grad_(true);
+            var noise = batch.Noise.detach().clone().requires_grad_(true);
+            var output = new MeanFlowObjective(jvp: engine).Compute(field, new ObjectiveBatch(x, noise, r: batch.R, t: batch.T));
+            output.Loss.backward();
+            return (output.Loss.detach(), output.Target.detach(), x.grad!.clone(), noise.grad!.clone());
+        }
+        var forward = Run(new ForwardModeJvp());
+        var doubleBackward = Run(new DoubleBackwardJvp());
         Assert.Equal(forward.Loss.item<double>(), doubleBackward.Loss.item<double>(), 1e-12);
         TestTensors.AssertClose(doubleBackward.Target, forward.Target, 1e-10, "targets");
+        Assert.True(forward.GradX.abs().max().item<double>() > 1e-3, "the gradient in x is zero: the check would be vacuous");
+        TestTensors.AssertClose(doubleBackward.GradX, forward.GradX, 1e-10, "gradient of the loss in x");
+        TestTensors.AssertClose(doubleBackward.GradNoise, forward.GradNoise, 1e-10, "gradient of the loss in the noise");
     }
 
     [Theory]

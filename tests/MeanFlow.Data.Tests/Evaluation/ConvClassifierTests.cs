@@ -16,8 +16,14 @@ public class ConvClassifierTests
         Assert.Equal(new long[] { 5, 128 }, classifier.Extract(images).shape);
         var predicted = classifier.Predict(images);
         Assert.Equal(ScalarType.Int64, predicted.dtype);
-        Assert.True(TestEquality(predicted, classifier.call(images).argmax(1)) || classifier.training);
         Assert.True(classifier.training);   // Predict restores the mode
+        // Predict is the argmax of the evaluation-mode logits (dropout off), whatever mode the classifier is in.
+        classifier.eval();
+        var expected = classifier.call(images).argmax(1);
+        Assert.True(TestEquality(predicted, expected), $"Predict gave {predicted.str()}, the eval-mode argmax {expected.str()}");
+        Assert.True(TestEquality(classifier.Predict(images), expected));
+        Assert.False(classifier.training);  // and restores evaluation mode too
+        classifier.train();
         Assert.Throws<ArgumentException>(() => classifier.Extract(rand(5, 3, 28, 28)));
         Assert.Throws<ArgumentOutOfRangeException>(() => new ConvClassifier(imageSize: 30));
     }
