@@ -11,8 +11,8 @@ namespace MeanFlow.Benchmarks;
 /// <summary>
 /// One training step of one case: forward (the objective, with its JVP) and backward into the parameters' gradients.
 /// No optimizer step (it costs the same in every case). The batch is drawn once with fixed seeds: every case sees the
-/// same data, noise and t; the MeanFlow cases differ only in r on exactly 8 or 32 rows (exactCount), scattered over
-/// the batch as the sampler draws them, so the objective's reordering of the r ≠ t rows is part of what is timed.
+/// same data, noise and t; the MeanFlow cases differ only in r on exactly 8 or 32 rows: the sampler's leading
+/// K = round(fraction·B) rows, already first, as every drawn batch is.
 /// </summary>
 internal sealed class TrainingWorkload : IDisposable
 {
@@ -71,7 +71,7 @@ internal sealed class TrainingWorkload : IDisposable
             _ => null,
         };
         if (engine is null) return new FlowMatchingObjective();
-        return new MeanFlowObjective(timeSampler: new MeanFlowTimeSampler(distinctFraction: DistinctFraction(@case), exactCount: true), jvp: engine);
+        return new MeanFlowObjective(timeSampler: new MeanFlowTimeSampler(distinctFraction: DistinctFraction(@case)), jvp: engine);
     }
 
     /// <summary>
@@ -84,7 +84,7 @@ internal sealed class TrainingWorkload : IDisposable
         var generator = new Generator(BatchSeed);
         var x = randn(Backbones.BatchShape, generator: generator).clamp_(-1, 1);
         var noise = randn(Backbones.BatchShape, generator: generator);
-        var times = new MeanFlowTimeSampler(distinctFraction: distinctFraction, exactCount: true)
+        var times = new MeanFlowTimeSampler(distinctFraction: distinctFraction)
             .Sample(Backbones.BatchSize, ScalarType.Float32, CPU, generator);
         return new ObjectiveBatch(x, noise, r: times.R, t: times.T);
     }

@@ -1,6 +1,4 @@
 using System.IO;
-using System.Linq;
-using Xunit;
 
 namespace MeanFlow.Tests;
 

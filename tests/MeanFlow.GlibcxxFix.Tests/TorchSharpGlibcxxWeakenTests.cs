@@ -1,9 +1,6 @@
-using System;
 using System.IO;
-using System.Linq;
 using MeanFlow.Tests;
 using MeanFlow.Tests.Runtime;
-using Xunit;
 
 namespace MeanFlow.GlibcxxFix.Tests;
 

@@ -1,8 +1,4 @@
-using System;
-using System.Linq;
 using MeanFlow.Training;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Training;
 

@@ -1,7 +1,5 @@
 using MeanFlow.Fields;
-using TorchSharp;
 using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Training;
 

@@ -1,11 +1,7 @@
 using System.Collections.Generic;
 using System.IO;
-using System.Linq;
 using MeanFlow.Objectives;
 using MeanFlow.Training;
-using TorchSharp;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Training;
 

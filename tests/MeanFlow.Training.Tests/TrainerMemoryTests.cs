@@ -1,8 +1,5 @@
 using System.Collections.Generic;
 using MeanFlow.Training;
-using TorchSharp;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Training;
 

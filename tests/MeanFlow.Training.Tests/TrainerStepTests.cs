@@ -1,10 +1,5 @@
-using System;
-using System.Linq;
 using MeanFlow.Objectives;
 using MeanFlow.Training;
-using TorchSharp;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Training;
 

@@ -1,9 +1,5 @@
-using System;
 using System.IO;
-using System.Linq;
 using MeanFlow.Training;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Training;
 
@@ -43,12 +39,7 @@ public class TrainingCheckpointTests
     {
         using var fixture = new TrainingFixture();
         using var scope = NewDisposeScope();
-        var path = fixture.File("run.ckpt");
-        using (var trainer = TrainingFixture.NewTrainer(TrainingFixture.Options(10)))
-        {
-            trainer.TrainStep(TrainingFixture.BatchAt(0));
-            trainer.SaveCheckpoint(path);
-        }
+        var path = CheckpointAfterOneStep(fixture);
         var bytes = File.ReadAllBytes(path);
         var truncated = fixture.File("truncated.ckpt");
         File.WriteAllBytes(truncated, bytes.AsSpan(0, bytes.Length - 40).ToArray());
@@ -100,12 +91,7 @@ public class TrainingCheckpointTests
     {
         using var fixture = new TrainingFixture();
         using var scope = NewDisposeScope();
-        var path = fixture.File("run.ckpt");
-        using (var trainer = TrainingFixture.NewTrainer(TrainingFixture.Options(10)))
-        {
-            trainer.TrainStep(TrainingFixture.BatchAt(0));
-            trainer.SaveCheckpoint(path);
-        }
+        var path = CheckpointAfterOneStep(fixture);
 
         using var wider = Trainer.Create(new TinyField(width: 8), new global::MeanFlow.Objectives.MeanFlowObjective(), TrainingFixture.Options(10));
         var shape = Assert.Throws<InvalidDataException>(() => wider.LoadCheckpoint(path));
@@ -127,5 +113,15 @@ public class TrainingCheckpointTests
 
         var module = new TinyField(width: 8);
         Assert.Throws<InvalidDataException>(() => TrainingCheckpoint.LoadWeights(path, module));
+    }
+
+    /// <summary>Trains one step of the fixture's trainer and saves its checkpoint as run.ckpt; returns the path.</summary>
+    private static string CheckpointAfterOneStep(TrainingFixture fixture)
+    {
+        var path = fixture.File("run.ckpt");
+        using var trainer = TrainingFixture.NewTrainer(TrainingFixture.Options(10));
+        trainer.TrainStep(TrainingFixture.BatchAt(0));
+        trainer.SaveCheckpoint(path);
+        return path;
     }
 }

@@ -1,11 +1,7 @@
-using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Linq;
 using MeanFlow.Objectives;
 using MeanFlow.Training;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Training;
 

@@ -1,12 +1,8 @@
-using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
-using System.Linq;
 using System.Text.Json.Nodes;
 using MeanFlow.Training;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Training;
 

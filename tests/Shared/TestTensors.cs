@@ -1,8 +1,3 @@
-using System;
-using TorchSharp;
-using Xunit;
-using static TorchSharp.torch;
-
 namespace MeanFlow.Tests;
 
 /// <summary>Comparison helpers with explicit tolerances.</summary>

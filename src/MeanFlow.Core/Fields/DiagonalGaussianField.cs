@@ -82,7 +82,7 @@ public sealed class DiagonalGaussianField : ITangentVelocityField
     /// <inheritdoc />
     public Tensor AverageVelocity(Tensor z, Tensor r, Tensor t, Tensor? labels = null)
     {
-        Check(z, r, t);
+        AnalyticFieldInputs.Check(z, r, t, Dimension);
         using var scope = NewDisposeScope();
         var at = Marginal(z, t);
         var ar = Marginal(z, r);
@@ -103,7 +103,7 @@ public sealed class DiagonalGaussianField : ITangentVelocityField
     /// <exception cref="ArgumentOutOfRangeException">r &gt; t in some row (a swapped pair); the message names the row, r and t.</exception>
     public Tensor FlowMap(Tensor z, Tensor r, Tensor t)
     {
-        Check(z, r, t);
+        AnalyticFieldInputs.Check(z, r, t, Dimension);
         Guard.StartNotAfterEnd(r, t);
         using var scope = NewDisposeScope();
         var at = Marginal(z, t);
@@ -157,15 +157,6 @@ public sealed class DiagonalGaussianField : ITangentVelocityField
 
     private (Tensor Mean, Tensor Std) Parameters(ScalarType dtype, Device device) =>
         (tensor(_mean, dtype: dtype, device: device), tensor(_std, dtype: dtype, device: device));
-
-    private void Check(Tensor z, Tensor r, Tensor t)
-    {
-        Guard.Floating(z, nameof(z), minDims: 2);
-        if (z.dim() != 2 || z.shape[1] != Dimension)
-            throw new ArgumentException($"z must have shape [B, {Dimension}]; got {Guard.Shape(z)}.", nameof(z));
-        Guard.BatchVector(r, z.shape[0], nameof(r));
-        Guard.BatchVector(t, z.shape[0], nameof(t));
-    }
 
     /// <inheritdoc />
     public override string ToString() => $"DiagonalGaussianField(D = {Dimension}, {Schedule.GetType().Name})";

@@ -92,7 +92,7 @@ public sealed class GaussianMixtureField : IVelocityField
     /// <returns>v(z, t), shape (B, D).</returns>
     public Tensor Velocity(Tensor z, Tensor t)
     {
-        Check(z, t, t);
+        AnalyticFieldInputs.Check(z, t, t, Dimension);
         using var scope = NewDisposeScope();
         var (logWeights, means, stds) = Parameters(z.dtype, z.device);
         var c = Schedule.Evaluate(t.reshape(-1, 1, 1));                  // (B, 1, 1)
@@ -110,7 +110,7 @@ public sealed class GaussianMixtureField : IVelocityField
     /// <inheritdoc />
     public Tensor AverageVelocity(Tensor z, Tensor r, Tensor t, Tensor? labels = null)
     {
-        Check(z, r, t);
+        AnalyticFieldInputs.Check(z, r, t, Dimension);
         using var scope = NewDisposeScope();
         var velocity = Velocity(z, t);
         // Only the rows with r ≠ t need the flow map (and its cost of 4·IntegrationSteps velocity evaluations).
@@ -132,7 +132,7 @@ public sealed class GaussianMixtureField : IVelocityField
     /// <exception cref="ArgumentOutOfRangeException">r &gt; t in some row (a swapped pair); the message names the row, r and t.</exception>
     public Tensor FlowMap(Tensor z, Tensor r, Tensor t)
     {
-        Check(z, r, t);
+        AnalyticFieldInputs.Check(z, r, t, Dimension);
         Guard.StartNotAfterEnd(r, t);
         return Integrate(z, r, t);
     }
@@ -170,14 +170,5 @@ public sealed class GaussianMixtureField : IVelocityField
         return (tensor(_weights, dtype: dtype, device: device).log(),
                 tensor(means, dtype: dtype, device: device).reshape(k, d),
                 tensor(stds, dtype: dtype, device: device).reshape(k, d));
-    }
-
-    private void Check(Tensor z, Tensor r, Tensor t)
-    {
-        Guard.Floating(z, nameof(z), minDims: 2);
-        if (z.dim() != 2 || z.shape[1] != Dimension)
-            throw new ArgumentException($"z must have shape [B, {Dimension}]; got {Guard.Shape(z)}.", nameof(z));
-        Guard.BatchVector(r, z.shape[0], nameof(r));
-        Guard.BatchVector(t, z.shape[0], nameof(t));
     }
 }

@@ -13,6 +13,8 @@ namespace MeanFlow.Objectives;
 /// Flow matching: regress the instantaneous velocity u_θ(z_t, t, t) onto v_t — the r = t special case of
 /// <see cref="MeanFlowObjective"/>, and the baseline that MeanFlow's cost and quality are measured against.
 /// </summary>
+/// <remarks>t is drawn once per row from the given distribution (<see cref="FlowMatchingTimeSampler"/>), so the
+/// objective trains on exactly that distribution.</remarks>
 public sealed class FlowMatchingObjective : IObjective
 {
     private readonly MeanFlowObjective _objective;
@@ -32,7 +34,7 @@ public sealed class FlowMatchingObjective : IObjective
     {
         Runtime.TorchRuntime.EnsureLoaded();
         _objective = new MeanFlowObjective(path,
-            new MeanFlowTimeSampler(timeDistribution, distinctFraction: 0.0),
+            new FlowMatchingTimeSampler(timeDistribution),
             weighting ?? new ConstantLossWeighting(), jvp: null, normalizer, guidance);
     }
 

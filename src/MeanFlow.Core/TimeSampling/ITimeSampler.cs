@@ -10,6 +10,7 @@ public interface ITimeSampler
     /// <param name="dtype">Floating dtype of the times.</param>
     /// <param name="device">Device of the times.</param>
     /// <param name="generator">Random generator, or <c>null</c> for the global one.</param>
-    /// <returns>r and t, each of shape (B,), with r ≤ t in every row.</returns>
+    /// <returns>r and t, each of shape (B,), with r ≤ t in every row; and, when the sampler puts the rows with r ≠ t
+    /// first, their count (<see cref="TimeSample.LeadingDistinctRows"/>).</returns>
     TimeSample Sample(long batchSize, ScalarType dtype, Device device, Generator? generator = null);
 }

@@ -1,11 +1,8 @@
-using System.Linq;
 using MeanFlow.Evaluation;
 using MeanFlow.Fields;
 using MeanFlow.Jvp;
 using MeanFlow.Objectives;
 using MeanFlow.Sampling;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Docs;
 

@@ -1,7 +1,5 @@
-using System;
 using MeanFlow.Fields;
 using MeanFlow.Paths;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Fields;
 

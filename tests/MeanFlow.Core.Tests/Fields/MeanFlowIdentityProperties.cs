@@ -1,10 +1,7 @@
-using System.Linq;
 using FsCheck.Xunit;
 using MeanFlow.Fields;
 using MeanFlow.Jvp;
 using MeanFlow.Sampling;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Fields;
 

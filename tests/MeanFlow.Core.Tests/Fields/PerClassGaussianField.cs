@@ -1,8 +1,5 @@
-using System;
-using System.Linq;
 using MeanFlow.Fields;
 using MeanFlow.Jvp;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Fields;
 

@@ -1,8 +1,6 @@
 using MeanFlow.Fields;
 using MeanFlow.Jvp;
 using MeanFlow.Paths;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Jvp;
 

@@ -1,7 +1,5 @@
 using MeanFlow.Fields;
 using MeanFlow.Jvp;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Jvp;
 

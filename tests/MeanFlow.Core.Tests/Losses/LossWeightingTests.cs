@@ -1,6 +1,4 @@
 using MeanFlow.Losses;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Losses;
 

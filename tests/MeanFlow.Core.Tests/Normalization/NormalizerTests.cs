@@ -1,6 +1,4 @@
 using MeanFlow.Normalization;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Normalization;
 

@@ -1,8 +1,5 @@
-using System;
 using MeanFlow.Fields;
 using MeanFlow.Objectives;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Objectives;
 
@@ -34,5 +31,19 @@ public class FlowMatchingObjectiveTests
         var bad = new ObjectiveBatch(randn(2, 2), randn(2, 2), r: tensor(new[] { 0.1f, 0.5f }), t: tensor(new[] { 0.5f, 0.5f }));
         var field = new DiagonalGaussianField(new[] { 0.0, 0.0 }, new[] { 1.0, 1.0 });
         Assert.Throws<ArgumentException>(() => objective.Compute(field, bad));
+    }
+
+    [Fact]
+    public void TrainsOnExactlyTheTimeDistributionItIsGiven()
+    {
+        // Uniform t: mean 1/2 (variance 1/12), P(t < 0.1) = 0.1 (variance 0.09). Before the fix the drawn t was the
+        // larger of two uniforms (mean 2/3, P(t < 0.1) = 0.01), which these bounds (5 standard errors) reject.
+        const long n = 40000;
+        using var scope = NewDisposeScope();
+        var objective = new FlowMatchingObjective(timeDistribution: new MeanFlow.TimeSampling.UniformTimeDistribution());
+        var t = objective.Draw(zeros(n, 1, dtype: float64), generator: new Generator(11)).T;
+        Assert.Equal(0.5, t.mean().item<double>(), 5 * Math.Sqrt(1.0 / 12 / n));
+        Assert.Equal(1.0 / 12, t.var().item<double>(), 5 * Math.Sqrt(1.0 / 180 / n));   // Var of (U − 1/2)² is 1/180
+        Assert.Equal(0.1, (t < 0.1).to(float64).mean().item<double>(), 5 * Math.Sqrt(0.09 / n));
     }
 }

@@ -2,8 +2,6 @@ using MeanFlow.Fields;
 using MeanFlow.Guidance;
 using MeanFlow.Objectives;
 using MeanFlow.Tests.Fields;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Objectives;
 

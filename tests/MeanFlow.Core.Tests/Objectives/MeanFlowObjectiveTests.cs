@@ -4,8 +4,6 @@ using MeanFlow.Losses;
 using MeanFlow.Objectives;
 using MeanFlow.Paths;
 using MeanFlow.Tests.Fields;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Objectives;
 

@@ -2,8 +2,6 @@ using MeanFlow.Fields;
 using MeanFlow.Jvp;
 using MeanFlow.Objectives;
 using MeanFlow.Sampling;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Objectives;
 

@@ -1,6 +1,5 @@
 using MeanFlow.Fields;
 using MeanFlow.Jvp;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Objectives;
 

@@ -2,8 +2,6 @@ using MeanFlow.Fields;
 using MeanFlow.Losses;
 using MeanFlow.Objectives;
 using MeanFlow.Paths;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Objectives;
 

@@ -1,6 +1,4 @@
 using MeanFlow.Paths;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Paths;
 

@@ -1,6 +1,3 @@
-using System;
-using Xunit;
-
 namespace MeanFlow.Tests.Runtime;
 
 /// <summary>A fact about Linux's dynamic loader (ELF, glibc, /proc): skipped, with that reason, elsewhere.</summary>

@@ -1,8 +1,5 @@
-using System;
 using System.IO;
-using System.Linq;
 using MeanFlow.Runtime;
-using Xunit;
 
 namespace MeanFlow.Tests.Runtime;
 

@@ -1,7 +1,5 @@
 using System.Threading.Tasks;
 using MeanFlow.Runtime;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Runtime;
 

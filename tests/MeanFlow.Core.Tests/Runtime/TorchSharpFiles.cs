@@ -1,10 +1,6 @@
-using System;
 using System.IO;
-using System.Linq;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using TorchSharp;
-using Xunit;
 
 namespace MeanFlow.Tests.Runtime;
 

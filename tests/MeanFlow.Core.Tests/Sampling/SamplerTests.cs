@@ -1,9 +1,5 @@
-using System;
-using System.Linq;
 using MeanFlow.Fields;
 using MeanFlow.Sampling;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Sampling;
 

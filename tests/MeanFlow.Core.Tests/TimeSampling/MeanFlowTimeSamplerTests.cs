@@ -1,7 +1,4 @@
-using System;
 using MeanFlow.TimeSampling;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.TimeSampling;
 
@@ -10,27 +7,32 @@ public class MeanFlowTimeSamplerTests
     private const long N = 40000;
 
     [Theory]
-    [InlineData(0.25)]
-    [InlineData(0.75)]
-    [InlineData(0.0)]
-    [InlineData(1.0)]
-    public void StartNeverExceedsEndAndDistinctFractionIsWithinBinomialTolerance(double fraction)
+    [InlineData(0.25, 40000)]
+    [InlineData(0.75, 40000)]
+    [InlineData(0.0, 1000)]
+    [InlineData(1.0, 1000)]
+    [InlineData(0.25, 30)]    // round(7.5) = 8, halves away from zero
+    public void ExactlyTheLeadingRoundedFractionOfRowsHaveDistinctTimes(double fraction, long batch)
     {
         using var scope = NewDisposeScope();
-        var times = new MeanFlowTimeSampler(distinctFraction: fraction).Sample(N, float64, CPU, new Generator(5));
+        var sampler = new MeanFlowTimeSampler(distinctFraction: fraction);
+        var times = sampler.Sample(batch, float64, CPU, new Generator(5));
+        var k = (long)Math.Round(fraction * batch, MidpointRounding.AwayFromZero);
+        Assert.Equal(k, sampler.DistinctRows(batch));
+        Assert.Equal(k, times.LeadingDistinctRows);
         Assert.True((times.R <= times.T).all().item<bool>());
         Assert.True((times.R >= 0).all().item<bool>() && (times.T <= 1).all().item<bool>());
-        var distinct = (times.R != times.T).sum().item<long>();
-        var tolerance = 5 * Math.Sqrt(N * fraction * (1 - fraction));
-        Assert.InRange(distinct, N * fraction - tolerance, N * fraction + tolerance);
+        Assert.True((times.R.narrow(0, 0, k) != times.T.narrow(0, 0, k)).all().item<bool>());
+        Assert.True((times.R.narrow(0, k, batch - k) == times.T.narrow(0, k, batch - k)).all().item<bool>());
     }
 
     [Fact]
-    public void ExactCountGivesRoundedFractionOfDistinctRows()
+    public void TheEqualRowsKeepTheLargerOfTwoDrawsAsInThePaper()
     {
+        // Uniform draws: on the r = t rows t = max(U1, U2), mean 2/3 and variance 1/18 (documented behaviour).
         using var scope = NewDisposeScope();
-        var times = new MeanFlowTimeSampler(distinctFraction: 0.25, exactCount: true).Sample(30, float32, CPU, new Generator(1));
-        Assert.Equal(8, (times.R != times.T).sum().item<long>());   // round(7.5) away from zero
+        var times = new MeanFlowTimeSampler(new UniformTimeDistribution(), distinctFraction: 0.0).Sample(N, float64, CPU, new Generator(3));
+        Assert.Equal(2.0 / 3, times.T.mean().item<double>(), 5 * Math.Sqrt(1.0 / 18 / N));
     }
 
     [Fact]

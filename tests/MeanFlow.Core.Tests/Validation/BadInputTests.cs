@@ -1,4 +1,3 @@
-using System;
 using MeanFlow.Fields;
 using MeanFlow.Guidance;
 using MeanFlow.Jvp;
@@ -7,8 +6,6 @@ using MeanFlow.Normalization;
 using MeanFlow.Objectives;
 using MeanFlow.Sampling;
 using MeanFlow.TimeSampling;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Validation;
 

@@ -1,8 +1,5 @@
 using System.IO;
-using System.Linq;
 using MeanFlow.Data;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Data;
 

@@ -1,11 +1,7 @@
-using System;
 using System.IO;
-using System.Linq;
 using MeanFlow.Data;
 using MeanFlow.Imaging;
 using MeanFlow.Tests.Imaging;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Data;
 

@@ -1,9 +1,5 @@
-using System;
 using System.Collections.Concurrent;
 using MeanFlow.Data;
-using TorchSharp;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Data;
 

@@ -1,8 +1,5 @@
 using System.IO;
 using MeanFlow.Data;
-using TorchSharp;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Data;
 

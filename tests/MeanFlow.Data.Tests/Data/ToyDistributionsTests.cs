@@ -1,7 +1,4 @@
-using System;
 using MeanFlow.Data;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Data;
 

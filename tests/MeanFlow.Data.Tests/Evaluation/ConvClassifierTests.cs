@@ -1,8 +1,5 @@
-using System;
 using System.IO;
 using MeanFlow.Evaluation;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Evaluation;
 

@@ -1,8 +1,4 @@
-using System;
-using System.Linq;
 using MeanFlow.Evaluation;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Evaluation;
 

@@ -1,5 +1,3 @@
-using System;
-
 namespace MeanFlow.Tests.Imaging;
 
 /// <summary>

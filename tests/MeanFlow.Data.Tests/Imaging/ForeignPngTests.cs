@@ -1,7 +1,3 @@
-using System;
-using System.Linq;
-using Xunit;
-
 namespace MeanFlow.Tests.Imaging;
 
 /// <summary>ImageFile against PNG files written by libpng (via netpbm), compared with the sources they were made from.</summary>

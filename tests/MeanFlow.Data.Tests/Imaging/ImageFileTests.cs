@@ -1,11 +1,7 @@
-using System;
 using System.IO;
-using System.Linq;
 using FsCheck.Xunit;
 using MeanFlow.Imaging;
 using SkiaSharp;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Imaging;
 

@@ -1,9 +1,5 @@
-using System;
 using System.IO;
-using System.Linq;
 using MeanFlow.Imaging;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Imaging;
 

@@ -1,8 +1,4 @@
-using System;
-using System.Linq;
 using MeanFlow.Imaging;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Imaging;
 

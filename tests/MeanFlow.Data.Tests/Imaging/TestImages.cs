@@ -1,8 +1,6 @@
 using System.IO;
-using System.Linq;
 using MeanFlow.Imaging;
 using SkiaSharp;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Imaging;
 

@@ -1,15 +1,8 @@
 using System.IO;
-using System.Linq;
 using MeanFlow.Models.Checkpoints;
-using MeanFlow.Models.DiT;
-using TorchSharp;
 using MeanFlow.Tests;
-using Xunit;
 using static MeanFlow.Models.Tests.DiT.DiTTestModels;
-using static MeanFlow.Models.Testing.TangentCheck;
 using static MeanFlow.Models.Tests.Layers.Float64Inputs;
-using static MeanFlow.Tests.TestTensors;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Models.Tests.Checkpoints;
 

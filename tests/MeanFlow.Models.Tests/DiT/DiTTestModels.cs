@@ -1,11 +1,4 @@
-using System.Linq;
-using MeanFlow.Fields;
-using MeanFlow.Models.DiT;
-using TorchSharp;
-using static MeanFlow.Models.Testing.TangentCheck;
 using static MeanFlow.Models.Tests.Layers.Float64Inputs;
-using static MeanFlow.Tests.TestTensors;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Models.Tests.DiT;
 

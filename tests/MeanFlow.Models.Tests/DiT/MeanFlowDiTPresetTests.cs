@@ -1,10 +1,3 @@
-using System;
-using MeanFlow.Fields;
-using MeanFlow.Models.DiT;
-using TorchSharp;
-using Xunit;
-using static TorchSharp.torch;
-
 namespace MeanFlow.Models.Tests.DiT;
 
 /// <summary>Preset shapes and parameter counts. The expected counts come from <see cref="ReferenceCount"/>, written

@@ -1,14 +1,5 @@
-using System.Collections.Generic;
-using System.Linq;
-using MeanFlow.Fields;
-using MeanFlow.Jvp;
-using TorchSharp;
-using Xunit;
 using static MeanFlow.Models.Tests.DiT.DiTTestModels;
-using static MeanFlow.Models.Testing.TangentCheck;
 using static MeanFlow.Models.Tests.Layers.Float64Inputs;
-using static MeanFlow.Tests.TestTensors;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Models.Tests.DiT;
 

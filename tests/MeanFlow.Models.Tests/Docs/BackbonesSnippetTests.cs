@@ -1,16 +1,8 @@
-using System.Collections.Generic;
-using System.Linq;
-using MeanFlow.Fields;
 using MeanFlow.Models.Checkpoints;
-using MeanFlow.Models.DiT;
 using MeanFlow.Models.Tests.Checkpoints;
 using MeanFlow.Objectives;
 using MeanFlow.Tests;
-using Xunit;
-using static MeanFlow.Models.Testing.TangentCheck;
 using static MeanFlow.Models.Tests.Layers.Float64Inputs;
-using static MeanFlow.Tests.TestTensors;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Models.Tests.Docs;
 

@@ -1,16 +1,6 @@
-using System.Linq;
-using MeanFlow.Fields;
-using MeanFlow.Jvp;
-using MeanFlow.Models.DiT;
-using MeanFlow.Models.Layers;
 using MeanFlow.Models.Testing;
-using TorchSharp;
 using TorchSharp.Modules;
-using Xunit;
-using static MeanFlow.Models.Testing.TangentCheck;
 using static MeanFlow.Models.Tests.Layers.Float64Inputs;
-using static MeanFlow.Tests.TestTensors;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Models.Tests.Docs;
 

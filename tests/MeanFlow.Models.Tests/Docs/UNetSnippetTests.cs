@@ -1,13 +1,6 @@
-using System.Collections.Generic;
-using System.Linq;
-using MeanFlow.Models.UNet;
 using MeanFlow.Objectives;
 using MeanFlow.Sampling;
-using Xunit;
-using static MeanFlow.Models.Testing.TangentCheck;
 using static MeanFlow.Models.Tests.Layers.Float64Inputs;
-using static MeanFlow.Tests.TestTensors;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Models.Tests.Docs;
 

@@ -1,9 +1,3 @@
-using System.Collections.Generic;
-using System.Linq;
-using MeanFlow.Models.Layers;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace MeanFlow.Models.Tests.Layers;
 
 /// <summary>Seeded float64 inputs for the exact checks (the checks themselves are the public

@@ -1,12 +1,4 @@
-using System;
-using System.Linq;
-using MeanFlow.Models.Layers;
-using TorchSharp;
-using Xunit;
-using static MeanFlow.Models.Testing.TangentCheck;
 using static MeanFlow.Models.Tests.Layers.Float64Inputs;
-using static MeanFlow.Tests.TestTensors;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Models.Tests.Layers;
 

@@ -1,11 +1,5 @@
-using System;
-using System.Linq;
-using MeanFlow.Fields;
-using MeanFlow.Jvp;
 using MeanFlow.Models.Mlp;
 using MeanFlow.Objectives;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Models.Tests.Mlp;
 

@@ -1,12 +1,6 @@
-using System;
-using System.Linq;
-using MeanFlow.Models.Layers;
 using MeanFlow.Models.Testing;
-using TorchSharp;
 using TorchSharp.Modules;
-using Xunit;
 using static MeanFlow.Models.Tests.Layers.Float64Inputs;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Models.Tests.Testing;
 

@@ -1,8 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
-using MeanFlow.Models.UNet;
-using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 
 namespace MeanFlow.Models.Tests.UNet;

@@ -1,12 +1,4 @@
-using System;
-using MeanFlow.Fields;
-using MeanFlow.Jvp;
-using MeanFlow.Models.Layers;
-using MeanFlow.Models.UNet;
-using TorchSharp;
-using Xunit;
 using static MeanFlow.Models.Tests.UNet.UNetTestNets;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Models.Tests.UNet;
 

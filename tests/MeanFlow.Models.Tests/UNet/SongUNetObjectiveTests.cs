@@ -1,16 +1,6 @@
-using System.Collections.Generic;
-using System.Linq;
-using MeanFlow.Fields;
-using MeanFlow.Jvp;
-using MeanFlow.Models.UNet;
 using MeanFlow.Objectives;
-using TorchSharp;
-using Xunit;
-using static MeanFlow.Models.Testing.TangentCheck;
 using static MeanFlow.Models.Tests.Layers.Float64Inputs;
-using static MeanFlow.Tests.TestTensors;
 using static MeanFlow.Models.Tests.UNet.UNetTestNets;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Models.Tests.UNet;
 

@@ -1,12 +1,9 @@
-using System;
 using MeanFlow.Data;
 using MeanFlow.Guidance;
 using MeanFlow.Models.Mlp;
 using MeanFlow.Objectives;
 using MeanFlow.Sampling;
 using MeanFlow.Training;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Docs;
 

@@ -1,14 +1,10 @@
 using System.Collections.Generic;
 using System.IO;
-using System.Linq;
 using MeanFlow.Data;
 using MeanFlow.Models.Mlp;
 using MeanFlow.Objectives;
 using MeanFlow.Sampling;
 using MeanFlow.Training;
-using Xunit;
-using static MeanFlow.Tests.TestTensors;
-using static TorchSharp.torch;
 
 namespace MeanFlow.Tests.Docs;
 
