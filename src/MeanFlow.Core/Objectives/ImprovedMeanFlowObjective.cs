@@ -59,7 +59,7 @@ public sealed class ImprovedMeanFlowObjective : IObjective
     {
         Runtime.TorchRuntime.EnsureLoaded();
         Path = path ?? AffinePath.Linear;
-        TimeSampler = timeSampler ?? new MeanFlowTimeSampler(new LogitNormalTimeDistribution(-0.4, 1.0), distinctFraction: 0.5, exactCount: true);
+        TimeSampler = timeSampler ?? new MeanFlowTimeSampler(new LogitNormalTimeDistribution(-0.4, 1.0), distinctFraction: 0.5);
         Weighting = weighting ?? new AdaptiveLossWeighting(1.0, 0.01);
         Jvp = jvp ?? new AutomaticJvp();
         Normalizer = normalizer ?? new IdentityNormalizer();
