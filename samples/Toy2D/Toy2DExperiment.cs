@@ -89,8 +89,11 @@ internal sealed class Toy2DExperiment
         foreach (var (title, _, m) in panels) results[title] = m;
         metrics["results"] = results;
         metrics["trainingSeconds"] = new JsonObject { [oneStep] = seconds[oneStep], ["flow matching"] = seconds["flow matching"] };
-        var ratio = panels[1].Metrics["energyDistance"]!.GetValue<double>() / panels[4].Metrics["energyDistance"]!.GetValue<double>();
-        metrics["meanFlow1NfeOverFlowMatching100StepEnergyDistance"] = ratio;
+        // The energy distance of good samples sits at its estimator's noise floor at 20,000 points (held-out data scores about
+        // zero, and may score below zero), so a ratio of energy distances says little; the sliced Wasserstein distance has a
+        // positive floor and separates the samplers.
+        var ratio = panels[1].Metrics["slicedWasserstein"]!.GetValue<double>() / panels[4].Metrics["slicedWasserstein"]!.GetValue<double>();
+        metrics["oneStep1NfeOverFlowMatching100StepSlicedWasserstein"] = ratio;
         var verdict = o.Dataset == ToyDistribution.Checkerboard
             ? Toy2DEvaluation.Verdict(panels[4].Metrics["fractionOnBoard"]!.GetValue<double>(), panels[1].Metrics["fractionOnBoard"]!.GetValue<double>())
             : null;
@@ -149,7 +152,7 @@ internal sealed class Toy2DExperiment
                 $"{m["slicedWasserstein"]!.GetValue<double>():G4}",
                 fraction is not null && m[fraction] is { } f ? $"{f.GetValue<double>():P1}" : "–");
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"1-NFE {oneStep} energy distance / 100-step flow matching: [bold]{ratio:F2}×[/] (held-out data: the first row)");
+        AnsiConsole.MarkupLine($"1-NFE {oneStep} sliced Wasserstein distance / 100-step flow matching: [bold]{ratio:F2}×[/] (held-out data, the floor: the first row)");
         if (verdict is not null) AnsiConsole.MarkupLine($"[bold]{Markup.Escape(verdict)}[/]");
     }
 
