@@ -37,7 +37,7 @@ internal static class Backbones
         : MeanFlowDiT.Tiny(classes, 28, 1, patchSize, conditioning, generator: generator);
 
     private static SongUNet UNet(int classes, TimeConditioning conditioning, int channels, int blocks, double? timeScale, Generator generator) => timeScale is { } s
-        ? SongUNet.Small(28, 1, classes, conditioning, channels, blocks, s, generator)
+        ? SongUNet.Small(28, 1, classes, conditioning, channels, blocks, s, generator: generator)
         : SongUNet.Small(28, 1, classes, conditioning, channels, blocks, generator: generator);
 
     internal static JsonObject Describe(string name, int classes, TimeConditioning conditioning, double? timeScale)
