@@ -229,10 +229,10 @@ public sealed class SongUNet : DualVelocityField, ITangentGuidedVelocityField
         return Silu.call(map_layer1.call(Silu.call(hidden)));
     }
 
-    /// <summary>One-hot labels (B, classes), the null class (label = classes, or <c>null</c>) all zeros. Row selection from
-    /// a (classes + 1) × classes identity: <c>index_select</c> checks the range natively (an error on the CPU, a device
-    /// assertion on CUDA) without copying values to the host, whereas libtorch's <c>one_hot</c> reads the labels' min and
-    /// max back on the CPU (Onehot.cpp), and on CUDA in older releases. The result is the same matrix.</summary>
+    /// <summary>One-hot labels (B, classes), the null class (label = classes, or <c>null</c>) all zeros: rows of a
+    /// (classes + 1) × classes identity. <c>index_select</c> checks the range natively (an error on the CPU, a device assertion
+    /// on CUDA) without copying values to the host, whereas libtorch's <c>one_hot</c> reads the labels' min and max back with
+    /// <c>item()</c> on every device but CUDA and MPS (aten/src/ATen/native/Onehot.cpp). The matrix is the same.</summary>
     internal static Tensor OneHot(Tensor? labels, long classes, Tensor z)
     {
         if (labels is null) return zeros(new[] { z.shape[0], classes }, dtype: z.dtype, device: z.device);
