@@ -50,6 +50,22 @@ public sealed class SongUNetTwoHeadTests
     }
 
     [Fact]
+    public void TheSmallPresetsTwoHeadVariantAddsMapGuidanceAndTheVHead()
+    {
+        // Small(28, 1, classes: 10): 32 sinusoidal channels per input, embedding 128, 32 channels at full resolution.
+        static long Count(nn.Module m) => m.parameters().Sum(p => p.numel());
+        var meta = new Device(DeviceType.META);
+        using var plain = SongUNet.Small(28, 1, 10, device: meta);
+        using var twoHead = SongUNet.Small(28, 1, 10, guidance: GuidanceInputs.ScaleAndInterval, instantaneousHead: true, device: meta);
+        using var scaleOnly = SongUNet.Small(28, 1, 10, guidance: GuidanceInputs.Scale, device: meta);
+        Assert.Equal(1_757_793, Count(plain));
+        const long mapGuidance = 3 * 32 * 128, vHead = 2 * 32 + 32 * 1 * 3 * 3 + 1;   // 12,288 and 353
+        Assert.Equal(1_757_793 + mapGuidance + vHead, Count(twoHead));
+        Assert.Equal(1_770_434, Count(twoHead));
+        Assert.Equal(1_757_793 + 32 * 128, Count(scaleOnly));
+    }
+
+    [Fact]
     public void AtInitialisationBothHeadsAreZero()
     {
         using var net = new SongUNet(TwoHeadOptions(), new Generator(1), dtype: ScalarType.Float64);
