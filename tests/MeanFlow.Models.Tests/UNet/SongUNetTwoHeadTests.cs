@@ -1,6 +1,8 @@
 using System.Linq;
 using MeanFlow.Guidance;
 using MeanFlow.Losses;
+using MeanFlow.Models.Checkpoints;
+using MeanFlow.Tests;
 using MeanFlow.Objectives;
 using static MeanFlow.Models.Tests.Layers.Float64Inputs;
 using static MeanFlow.Models.Tests.UNet.UNetTestNets;
@@ -122,6 +124,30 @@ public sealed class SongUNetTwoHeadTests
         var (pairU, _) = net.ForwardHeads(new Dual(z, tangent.Z), new Dual(r, tangent.R), new Dual(t, tangent.T), labels, Guidance(4));
         Assert.True(Identical(du, pairU.Tangent!));
         Assert.False(du.requires_grad);
+    }
+
+    [Fact]
+    public void ATrainedTwoHeadStateDictLoadsWithoutItsVHeadForInference()
+    {
+        using var folder = new TempFolder();
+        var path = folder.File("two-head.safetensors");
+        using var trained = Perturbed(TwoHeadOptions(), new Generator(6));
+        trained.eval();
+        StateDictFile.Save(trained, path, StateDictFormat.Safetensors);
+
+        using var inference = new SongUNet(TwoHeadOptions(instantaneousHead: false), new Generator(7), dtype: ScalarType.Float64);
+        var strict = Assert.Throws<StateDictMismatchException>(() => StateDictFile.Load(inference, path));
+        Assert.Empty(strict.MissingKeys);
+        Assert.All(strict.UnexpectedKeys, k => Assert.StartsWith("dec_v.8x8_aux_", k.Key));
+        Assert.Equal(4, strict.UnexpectedKeys.Count);
+
+        var result = StateDictFile.Load(inference, path, new StateDictLoadOptions(strict: false));
+        Assert.Equal(inference.state_dict().Count, result.LoadedKeys.Count);
+        inference.eval();
+        var (z, r, t) = Inputs(4, 8);
+        var labels = Labels(1, Classes, 0, 2);
+        using var heads = trained.Velocities(z, r, t, labels, Guidance(4));
+        Assert.True(Identical(inference.AverageVelocity(z, r, t, labels, Guidance(4)), heads.Average), "u without the v-head is the trained u");
     }
 
     [Fact]
