@@ -13,10 +13,11 @@ namespace MeanFlow.Samples.Mnist;
 internal static class Backbones
 {
     internal const string Names = "dit-tiny (DiT, depth 4, width 128, patch 4), dit-tiny-p2 (patch 2), unet-small (SongUNet, 32 channels, 2 blocks per level), " +
-        "unet-tiny (16 channels, 1 block per level) or imf-dit-tiny (improved-MeanFlow DiT, two heads, depth 4 + 2, width 128, patch 4; for --objective imf)";
+        "unet-tiny (16 channels, 1 block per level), imf-dit-tiny (improved-MeanFlow DiT, two heads, depth 4 + 2, width 128, patch 4; " +
+        "for --objective imf), imf-unet-small or imf-unet-tiny (the U-Nets with guidance inputs ω, t_min, t_max and a v-head; for --objective imf)";
 
-    /// <summary>Whether the backbone is the two-head, guidance-conditioned iMF DiT (trained with --objective imf only).</summary>
-    internal static bool IsImproved(string name) => name == "imf-dit-tiny";
+    /// <summary>Whether the backbone is a two-head, guidance-conditioned network (trained with --objective imf only).</summary>
+    internal static bool IsImproved(string name) => name.StartsWith("imf-", StringComparison.Ordinal);
 
     /// <summary>A backbone for 28×28×1 images with <paramref name="classes"/> classes (and the null class).</summary>
     /// <param name="timeScale">Times are multiplied by this before the sinusoidal embedding; null: the backbone's
@@ -27,6 +28,8 @@ internal static class Backbones
         "dit-tiny-p2" => DiT(classes, 2, conditioning, timeScale, generator),
         "unet-small" => UNet(classes, conditioning, 32, 2, timeScale, generator),
         "unet-tiny" => UNet(classes, conditioning, 16, 1, timeScale, generator),
+        "imf-unet-small" => UNet(classes, conditioning, 32, 2, timeScale, generator, twoHeads: true),
+        "imf-unet-tiny" => UNet(classes, conditioning, 16, 1, timeScale, generator, twoHeads: true),
         // The iMF DiT embeds h = t − r, 1 − 1/ω, t_min and t_max as given (no time scale, no conditioning choice).
         "imf-dit-tiny" => ImprovedMeanFlowDiT.Tiny(classes, 28, 1, 4, generator: generator),
         _ => throw new ArgumentException($"Option --backbone: expected {Names}; got '{name}'."),
@@ -36,9 +39,11 @@ internal static class Backbones
         ? MeanFlowDiT.Tiny(classes, 28, 1, patchSize, conditioning, s, generator)
         : MeanFlowDiT.Tiny(classes, 28, 1, patchSize, conditioning, generator: generator);
 
-    private static SongUNet UNet(int classes, TimeConditioning conditioning, int channels, int blocks, double? timeScale, Generator generator) => timeScale is { } s
-        ? SongUNet.Small(28, 1, classes, conditioning, channels, blocks, s, generator)
-        : SongUNet.Small(28, 1, classes, conditioning, channels, blocks, generator: generator);
+    /// <param name="twoHeads">Whether to embed the guidance (1 − 1/ω, t_min, t_max) and add the v-head (improved MeanFlow).</param>
+    private static SongUNet UNet(int classes, TimeConditioning conditioning, int channels, int blocks, double? timeScale, Generator generator,
+        bool twoHeads = false) =>
+        SongUNet.Small(28, 1, classes, conditioning, channels, blocks, timeScale ?? 1.0,
+            twoHeads ? GuidanceInputs.ScaleAndInterval : GuidanceInputs.None, instantaneousHead: twoHeads, generator: generator);
 
     internal static JsonObject Describe(string name, int classes, TimeConditioning conditioning, double? timeScale)
     {

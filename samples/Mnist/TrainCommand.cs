@@ -24,7 +24,7 @@ internal static class TrainCommand
     private static readonly Option<string> Dataset = DataLocation.DatasetOption();
     private static readonly Option<string?> Data = DataLocation.DataOption();
     private static readonly Option<string> Objective = Choice("objective", "meanflow",
-        "meanflow, flow-matching or imf (improved MeanFlow: two heads, guidance as an input; needs --backbone imf-dit-tiny)",
+        "meanflow, flow-matching or imf (improved MeanFlow: two heads, guidance as an input; needs --backbone imf-dit-tiny, imf-unet-small or imf-unet-tiny)",
         "meanflow", "flow-matching", "imf");
     private static readonly Option<string> Backbone = Option("backbone", "dit-tiny", Backbones.Names);
     private static readonly Option<string> Conditioning = Choice("conditioning", TimeConditioning.TimeAndInterval,
@@ -82,7 +82,7 @@ internal static class TrainCommand
         var seed = cli.GetValue(Seed);
         if ((objectiveName == "imf") != Backbones.IsImproved(cli.GetValue(Backbone)!))
             throw new ArgumentException(
-                $"Option --objective imf goes with --backbone imf-dit-tiny (a two-head, guidance-conditioned network) and only with it; got --objective {objectiveName} --backbone {cli.GetValue(Backbone)}.");
+                $"Option --objective imf goes with --backbone imf-dit-tiny, imf-unet-small or imf-unet-tiny (two-head, guidance-conditioned networks) and only with them; got --objective {objectiveName} --backbone {cli.GetValue(Backbone)}.");
         var model = Backbones.Create(cli.GetValue(Backbone)!, classes, Conditions(cli), PositiveTimeScale(cli), new Generator((ulong)seed));
         return model switch
         {

@@ -5,6 +5,7 @@ using MeanFlow.Guidance;
 using MeanFlow.Jvp;
 using MeanFlow.Models.DiT;
 using MeanFlow.Models.Mlp;
+using MeanFlow.Models.UNet;
 using MeanFlow.Objectives;
 using MeanFlow.Training;
 using TorchSharp;
@@ -30,6 +31,7 @@ public class HostReadTests
     {
         { "mlp", "forward", false }, { "mlp", "double-backward", false }, { "dit", "forward", false }, { "dit", "double-backward", false },
         { "mlp", "forward", true }, { "dit", "double-backward", true },
+        { "unet", "forward", false }, { "unet", "double-backward", true },
     };
 
     [Theory]
@@ -39,10 +41,15 @@ public class HostReadTests
         using var scope = NewDisposeScope();
         using var generator = new Generator(3);
         const int classes = 3;
-        nn.Module module = backbone == "mlp"
-            ? new MlpVelocityField(2, width: 16, depth: 2, classes: classes)
-            : new MeanFlowDiT(new MeanFlowDiTConfig(4, 2, patchSize: 2, hiddenSize: 8, depth: 1, heads: 2, classes: classes,
-                mlpRatio: 2.0, frequencyDimension: 8), generator);
+        nn.Module module = backbone switch
+        {
+            "mlp" => new MlpVelocityField(2, width: 16, depth: 2, classes: classes),
+            "dit" => new MeanFlowDiT(new MeanFlowDiTConfig(4, 2, patchSize: 2, hiddenSize: 8, depth: 1, heads: 2, classes: classes,
+                mlpRatio: 2.0, frequencyDimension: 8), generator),
+            // Labels go through the one-hot of map_label (index_select, not libtorch's one_hot: see HotPathSourceTests).
+            _ => new SongUNet(new SongUNetOptions(4, 2, modelChannels: 8, channelMultipliers: new[] { 1, 2 }, embeddingMultiplier: 2,
+                blocksPerResolution: 1, attentionResolutions: new[] { 2 }, noiseMultiplier: 1, classes: classes), generator),
+        };
         var field = (IVelocityField)module;
         var x = backbone == "mlp" ? randn(new long[] { 8, 2 }, generator: generator) : randn(new long[] { 8, 2, 4, 4 }, generator: generator);
         var labels = randint(0, classes, new long[] { 8 }, generator: generator);

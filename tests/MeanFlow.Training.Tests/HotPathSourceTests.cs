@@ -19,9 +19,10 @@ public class HotPathSourceTests
         "src/MeanFlow.Models/Mlp", "src/MeanFlow.Models/UNet", "src/MeanFlow.Training", "src/Shared",
     };
 
-    /// <summary>Calls that copy values to the host (nonzero and masked_select must, to know their output size).</summary>
+    /// <summary>Calls that copy values to the host (nonzero and masked_select must, to know their output size; libtorch's
+    /// one_hot reads the labels' min and max with item() on every device but CUDA and MPS — Onehot.cpp).</summary>
     private static readonly Regex HostReadCall = new(
-        @"\.item<|\.ToDouble\(\)|\.ToSingle\(\)|\.ToInt64\(\)|\.ToInt32\(\)|\.ToBoolean\(\)|\.data<|\bnonzero\(|masked_select\(|\.tolist\(",
+        @"\.item<|\.ToDouble\(\)|\.ToSingle\(\)|\.ToInt64\(\)|\.ToInt32\(\)|\.ToBoolean\(\)|\.data<|\bnonzero\(|masked_select\(|\.tolist\(|\bone_hot\(",
         RegexOptions.Compiled);
 
     [Fact]

@@ -2,6 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using MeanFlow.Fields;
+using MeanFlow.Jvp;
+using MeanFlow.Models.DiT;
 using MeanFlow.Models.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -33,18 +35,25 @@ namespace MeanFlow.Models.UNet;
 /// <c>map_layer0</c> takes (number of time inputs)·(noise channels) features; <c>map_label</c> maps to the same
 /// width; there is no <c>map_augment</c>; <c>dec.*_aux_conv</c> starts at exactly zero (EDM: xavier × 1e-5),
 /// so u = 0 at initialisation.</para>
+/// <para>For improved MeanFlow (<see cref="SongUNetOptions.Guidance"/>, <see cref="SongUNetOptions.InstantaneousHead"/>,
+/// both off by default so the keys above are unchanged): <c>map_guidance.weight</c> maps the positional embeddings of
+/// 1 − 1/ω (and t_min, t_max) into <c>map_layer0</c>'s output, and <c>dec_v.RxR_aux_norm.*</c>, <c>dec_v.RxR_aux_conv.*</c>
+/// are the v-head, reading the decoder's last features as the u output does. The network then is a two-head,
+/// guidance-conditioned field (<see cref="ITangentGuidedVelocityField"/>).</para>
 /// <para>Dropout masks are drawn from the generator given to the constructor; in training mode the tangent
 /// rows use the primal rows' masks.</para>
 /// </remarks>
-public sealed class SongUNet : DualVelocityField
+public sealed class SongUNet : DualVelocityField, ITangentGuidedVelocityField
 {
     private static readonly DualSilu Silu = new();
 
     private readonly DualLinear? map_label;
     private readonly DualLinear map_layer0;
     private readonly DualLinear map_layer1;
+    private readonly DualLinear? map_guidance;
     private readonly NamedModules enc;
     private readonly NamedModules dec;
+    private readonly NamedModules? dec_v;
 
     /// <summary>Creates the network and initialises it with <see cref="InitializeWeights"/>.</summary>
     /// <param name="options">The configuration.</param>
@@ -62,8 +71,12 @@ public sealed class SongUNet : DualVelocityField
         if (options.Classes > 0) map_label = new DualLinear(options.Classes, noise, true, device, dtype);
         map_layer0 = new DualLinear(noise, emb, true, device, dtype);
         map_layer1 = new DualLinear(emb, emb, true, device, dtype);
+        if (options.GuidanceInputCount > 0)
+            map_guidance = new DualLinear((long)options.NoiseChannels * options.GuidanceInputCount, emb, false, device, dtype);
         enc = new NamedModules(options.Layout.Encoder.Select(e => (e.Name, Create(e, options, generator, device, dtype))));
         dec = new NamedModules(options.Layout.Decoder.Select(e => (e.Name, Create(e, options, generator, device, dtype))));
+        if (options.InstantaneousHead)   // the u output's two entries (aux_norm, aux_conv) again, for v
+            dec_v = new NamedModules(options.Layout.Decoder.TakeLast(2).Select(e => (e.Name, Create(e, options, generator, device, dtype))));
         RegisterComponents();
         InitializeWeights(generator);
     }
@@ -71,11 +84,15 @@ public sealed class SongUNet : DualVelocityField
     /// <summary>The configuration.</summary>
     public SongUNetOptions Options { get; }
 
+    /// <inheritdoc />
+    public bool HasInstantaneousHead => Options.InstantaneousHead;
+
     private protected override long LabelClasses => Options.Classes;
 
     /// <summary>
     /// The network on pairs: u(z, r, t | c) on all B rows and, when the inputs carry tangents, its JVP on the
-    /// leading K rows. In training mode the tangent rows see the same dropout masks as the primal rows.
+    /// leading K rows. In training mode the tangent rows see the same dropout masks as the primal rows. A network with
+    /// guidance inputs is evaluated at ω = 1 on [0, 1]; the v-head is not evaluated.
     /// </summary>
     /// <param name="z">State, shape (B, in, R, R) with the network's dtype and device, tangent (K, in, R, R) or none.</param>
     /// <param name="r">Start times, shape (B,), with the tangent rows of <paramref name="z"/>.</param>
@@ -86,12 +103,75 @@ public sealed class SongUNet : DualVelocityField
     /// <exception cref="ArgumentException">A shape, dtype or device does not fit, tangents are mixed, or labels are
     /// given to an unconditional network.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A label is out of range.</exception>
-    public override Dual Forward(Dual z, Dual r, Dual t, Tensor? labels = null)
+    public override Dual Forward(Dual z, Dual r, Dual t, Tensor? labels = null) =>
+        Run(z, r, t, labels, null, instantaneous: false, instantaneousTangent: false).Average;
+
+    /// <summary>Both heads on pairs (a network with <see cref="SongUNetOptions.InstantaneousHead"/>): u(z, r, t | c, ω,
+    /// t_min, t_max) and v from <c>dec_v</c>, with the JVP of each on the leading K rows when the inputs carry tangents.</summary>
+    /// <param name="z">State, shape (B, in, R, R), tangent (K, in, R, R) or none.</param>
+    /// <param name="r">Start times, shape (B,), with the tangent rows of <paramref name="z"/>.</param>
+    /// <param name="t">End times, shape (B,), with the tangent rows of <paramref name="z"/>.</param>
+    /// <param name="labels">As for <see cref="Forward"/>.</param>
+    /// <param name="guidance">ω and the interval per row (B rows), z's dtype and device; constants for the tangent. Only
+    /// the inputs of <see cref="SongUNetOptions.Guidance"/> are read; values are not checked here.</param>
+    /// <returns>u and v, each (B, out, R, R), with tangents (K, out, R, R) when the inputs have tangents.</returns>
+    /// <exception cref="InvalidOperationException">The network has no v-head.</exception>
+    /// <exception cref="ArgumentException">A shape, dtype or device does not fit (the guidance's rows included).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A label is out of range.</exception>
+    public (Dual Average, Dual Instantaneous) ForwardHeads(Dual z, Dual r, Dual t, Tensor? labels, GuidanceConditions guidance)
+    {
+        ArgumentNullException.ThrowIfNull(guidance);
+        RequireInstantaneousHead();
+        var (u, v) = Run(z, r, t, labels, guidance, instantaneous: true, instantaneousTangent: true);
+        return (u, v!);
+    }
+
+    /// <summary>u(z, r, t | c, ω, t_min, t_max) alone, the v-head skipped (what a sampler needs; works without a v-head).</summary>
+    /// <param name="z">State, shape (B, in, R, R).</param>
+    /// <param name="r">Start times, shape (B,).</param>
+    /// <param name="t">End times, shape (B,).</param>
+    /// <param name="labels">As for <see cref="Forward"/>.</param>
+    /// <param name="guidance">As for <see cref="ForwardHeads"/>.</param>
+    /// <returns>u, shape (B, out, R, R).</returns>
+    /// <exception cref="ArgumentException">A shape, dtype or device does not fit.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A label is out of range.</exception>
+    public Tensor AverageVelocity(Tensor z, Tensor r, Tensor t, Tensor? labels, GuidanceConditions guidance)
+    {
+        ArgumentNullException.ThrowIfNull(guidance);
+        using var scope = NewDisposeScope();
+        return LabelChecked(labels, () => Run(new Dual(z), new Dual(r), new Dual(t), labels, guidance, instantaneous: false, instantaneousTangent: false))
+            .Average.Primal.MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Shapes, labels and guidance as for <see cref="ForwardHeads"/>.</remarks>
+    /// <exception cref="InvalidOperationException">The network has no v-head.</exception>
+    public TwoHeadVelocity Velocities(Tensor z, Tensor r, Tensor t, Tensor? labels, GuidanceConditions guidance)
+    {
+        ArgumentNullException.ThrowIfNull(guidance);
+        RequireInstantaneousHead();
+        return LabelChecked(labels, () => TwoHeadCalls.Velocities((zz, rr, tt, v, dv) => Run(zz, rr, tt, labels, guidance, v, dv), z, r, t));
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The v-head's tangent is not computed; <see cref="ForwardHeads"/> gives it.</remarks>
+    /// <exception cref="InvalidOperationException">The network has no v-head.</exception>
+    public (TwoHeadVelocity Value, Tensor AverageTangent) VelocitiesWithTangent(Tensor z, Tensor r, Tensor t, Tensor? labels,
+        GuidanceConditions guidance, InputTangent tangent)
+    {
+        ArgumentNullException.ThrowIfNull(guidance);
+        RequireInstantaneousHead();
+        return LabelChecked(labels, () => TwoHeadCalls.WithTangent((zz, rr, tt, v, dv) => Run(zz, rr, tt, labels, guidance, v, dv), z, r, t, tangent));
+    }
+
+    private (Dual Average, Dual? Instantaneous) Run(Dual z, Dual r, Dual t, Tensor? labels, GuidanceConditions? guidance,
+        bool instantaneous, bool instantaneousTangent)
     {
         var o = Options;
         FieldInputs.Check(z, r, t, labels, new long[] { o.InChannels, o.Resolution, o.Resolution }, map_layer0.Weight, o.Classes);
+        if (guidance is not null) FieldInputs.CheckGuidance(guidance, z.Primal);
         using var scope = NewDisposeScope();
-        var emb = Embed(r, t, labels);                                                      // (B, emb)
+        var emb = Embed(z.Primal, r, t, labels, guidance);                                  // (B, emb)
 
         var skips = new Stack<Dual>();
         var x = z;
@@ -101,7 +181,7 @@ public sealed class SongUNet : DualVelocityField
             skips.Push(x);
         }
 
-        Dual? normalized = null, output = null;
+        Dual? trunk = null;
         foreach (var (_, module) in dec.Entries)
         {
             switch (module)
@@ -110,50 +190,85 @@ public sealed class SongUNet : DualVelocityField
                     if (block.InChannels != x.Primal.shape[1]) x = Dual.Cat(new[] { x, skips.Pop() }, 1);
                     x = block.call(x, emb);
                     break;
-                case DualGroupNorm norm:
-                    normalized = norm.call(x);
-                    break;
-                case ResamplingConv2d conv:
-                    output = conv.call(Silu.call(normalized!));
+                case DualGroupNorm:
+                    trunk = x;                                                              // (B, C·mult[0], R, R)
                     break;
             }
         }
-        return output!.MoveToOuter(scope);
+        var average = Head(dec, trunk!).MoveToOuter(scope);                                     // (B, out, R, R)
+        if (!instantaneous) return (average, null);
+        return (average, Head(dec_v!, instantaneousTangent ? trunk! : new Dual(trunk!.Primal)).MoveToOuter(scope));
     }
 
-    /// <summary>The embedding vector: silu(map_layer1(silu(map_layer0(cat_i [sin, cos](s·τ_i·ω) + map_label(c))))).</summary>
-    private Dual Embed(Dual r, Dual t, Tensor? labels)
+    /// <summary>An output head: aux_conv(silu(aux_norm(x))), the last two entries of <paramref name="modules"/>.</summary>
+    private static Dual Head(NamedModules modules, Dual x)
+    {
+        var entries = modules.Entries;
+        var norm = (DualGroupNorm)entries[^2].Module;
+        var conv = (ResamplingConv2d)entries[^1].Module;
+        return conv.call(Silu.call(norm.call(x)));
+    }
+
+    private void RequireInstantaneousHead()
+    {
+        if (!HasInstantaneousHead)
+            throw new InvalidOperationException(
+                $"This {nameof(SongUNet)} has no v-head; build it with {nameof(SongUNetOptions)}(…, instantaneousHead: true) for improved " +
+                "MeanFlow, or ask for u alone (AverageVelocity).");
+    }
+
+    /// <summary>The embedding vector: silu(map_layer1(silu(map_layer0(cat_i [sin, cos](s·τ_i·ω) + map_label(c)) + map_guidance(g)))),
+    /// g the positional embeddings of 1 − 1/ω (and t_min, t_max), constants along the tangent (ω = 1 on [0, 1] when no
+    /// guidance is given).</summary>
+    private Dual Embed(Tensor z, Dual r, Dual t, Tensor? labels, GuidanceConditions? guidance)
     {
         var features = TimeFeatures(r, t);                                                  // (B, n·noise)
-        if (map_label is not null)
-        {
-            var dtype = r.Primal.dtype;
-            var oneHot = labels is null                                                     // the null class is all zeros
-                ? zeros(new[] { r.Rows, (long)Options.Classes }, dtype: dtype, device: r.Primal.device)
-                : nn.functional.one_hot(labels, Options.Classes + 1).narrow(1, 0, Options.Classes).to(dtype);
-            features = features + map_label.call(oneHot * Math.Sqrt(Options.Classes));
-        }
-        var emb = Silu.call(map_layer0.call(features));
-        return Silu.call(map_layer1.call(emb));
+        if (map_label is not null) features = features + map_label.call(OneHot(labels, Options.Classes, z) * Math.Sqrt(Options.Classes));
+        var hidden = map_layer0.call(features);                                             // (B, emb)
+        if (map_guidance is not null) hidden = hidden + map_guidance.call(new Dual(GuidanceFeatures(z, guidance))).Primal;
+        return Silu.call(map_layer1.call(Silu.call(hidden)));
+    }
+
+    /// <summary>One-hot labels (B, classes), the null class (label = classes, or <c>null</c>) all zeros: rows of a
+    /// (classes + 1) × classes identity. <c>index_select</c> checks the range natively (an error on the CPU, a device assertion
+    /// on CUDA) without copying values to the host, whereas libtorch's <c>one_hot</c> reads the labels' min and max back with
+    /// <c>item()</c> on every device but CUDA and MPS (aten/src/ATen/native/Onehot.cpp). The matrix is the same.</summary>
+    internal static Tensor OneHot(Tensor? labels, long classes, Tensor z)
+    {
+        if (labels is null) return zeros(new[] { z.shape[0], classes }, dtype: z.dtype, device: z.device);
+        return eye(classes + 1, classes, dtype: z.dtype, device: z.device).index_select(0, labels);
+    }
+
+    /// <summary>The guidance inputs' positional embeddings, each as a time input's, concatenated: (B, noise · (1 or 3)).</summary>
+    private Tensor GuidanceFeatures(Tensor z, GuidanceConditions? guidance)
+    {
+        guidance ??= GuidanceConditions.None(z.shape[0], z.dtype, z.device);
+        var inputs = Options.Guidance == GuidanceInputs.ScaleAndInterval
+            ? new[] { guidance.Scale.reciprocal().neg().add(1), guidance.IntervalStart, guidance.IntervalEnd }
+            : new[] { guidance.Scale.reciprocal().neg().add(1) };                               // 1 − 1/ω ∈ [0, 1)
+        return cat(inputs.Select(input => Positional(new Dual(input)).Primal).ToArray(), 1);
     }
 
     /// <summary>EDM's positional embedding of each time input, sin and cos swapped as EDM's DDPM++
     /// ([sin, cos] per input), concatenated in the order of <see cref="TimeConditioningExtensions.Inputs"/>.</summary>
     internal Dual TimeFeatures(Dual r, Dual t)
     {
-        var parts = TimeInputs.Of(Options.Conditioning, r, t).Select(input =>
-        {
-            var halves = FrequencyEmbedding.Apply(input, Options.NoiseChannels, Options.TimeScale, Options.MaxPeriod, endpoint: true).Chunk(2, 1);
-            return Dual.Cat(new[] { halves[1], halves[0] }, 1);                            // [cos, sin] → [sin, cos]
-        }).ToArray();
+        var parts = TimeInputs.Of(Options.Conditioning, r, t).Select(Positional).ToArray();
         return parts.Length == 1 ? parts[0] : Dual.Cat(parts, 1);
+    }
+
+    /// <summary>EDM's positional embedding of one input (B,) → (B, noise), [sin, cos].</summary>
+    private Dual Positional(Dual input)
+    {
+        var halves = FrequencyEmbedding.Apply(input, Options.NoiseChannels, Options.TimeScale, Options.MaxPeriod, endpoint: true).Chunk(2, 1);
+        return Dual.Cat(new[] { halves[1], halves[0] }, 1);                                // [cos, sin] → [sin, cos]
     }
 
     /// <summary>
     /// EDM's initialisation, with one exception: every weight xavier-uniform (fan_in = in·k², fan_out = out·k²),
     /// times 1e-5 for the blocks' <c>conv1</c> and <c>proj</c> (EDM's <c>init_zero</c>) and √0.2 for <c>qkv</c>;
     /// every bias 0; GroupNorm weight 1, bias 0; and the output convolution <c>dec.RxR_aux_conv</c> exactly 0,
-    /// so that u = 0 at initialisation.
+    /// so that u = 0 at initialisation (likewise <c>dec_v.RxR_aux_conv</c>, v = 0; <c>map_guidance</c> is xavier-uniform).
     /// </summary>
     /// <param name="generator">Random generator, or <c>null</c> for the global one. The default is <c>null</c>.</param>
     public void InitializeWeights(Generator? generator = null)
@@ -161,18 +276,18 @@ public sealed class SongUNet : DualVelocityField
         if (map_label is not null) EdmInit.Linear(map_label, EdmInit.Standard, generator);
         EdmInit.Linear(map_layer0, EdmInit.Standard, generator);
         EdmInit.Linear(map_layer1, EdmInit.Standard, generator);
-        foreach (var (_, module) in enc.Entries.Concat(dec.Entries))
+        if (map_guidance is not null) EdmInit.Linear(map_guidance, EdmInit.Standard, generator);
+        var outputs = new[] { dec, dec_v }.OfType<NamedModules>().Select(d => d.Entries[^1].Module).ToArray();
+        foreach (var (_, module) in enc.Entries.Concat(dec.Entries).Concat(dec_v?.Entries ?? Array.Empty<(string, nn.Module)>()))
         {
             switch (module)
             {
                 case UNetBlock block: block.Initialize(generator); break;
                 case DualGroupNorm norm: EdmInit.GroupNorm(norm); break;
-                case ResamplingConv2d conv: conv.Initialize(ReferenceEquals(conv, OutputConv) ? 0.0 : EdmInit.Standard, generator); break;
+                case ResamplingConv2d conv: conv.Initialize(outputs.Contains(conv) ? 0.0 : EdmInit.Standard, generator); break;
             }
         }
     }
-
-    private ResamplingConv2d OutputConv => (ResamplingConv2d)dec.Entries[^1].Module;
 
     private static nn.Module Create(UNetEntry e, SongUNetOptions o, Generator? generator, Device? device, ScalarType? dtype) => e.Kind switch
     {
@@ -215,6 +330,10 @@ public sealed class SongUNet : DualVelocityField
     /// groups of at least 4). The default is 32.</param>
     /// <param name="blocksPerResolution">Encoder blocks per level, ≥ 1. The default is 2.</param>
     /// <param name="timeScale">Times are multiplied by this before the embedding, finite and non-zero. The default is 1.</param>
+    /// <param name="guidance">Guidance inputs for improved MeanFlow (<see cref="SongUNetOptions.Guidance"/>). The default is
+    /// <see cref="GuidanceInputs.None"/>.</param>
+    /// <param name="instantaneousHead">Whether to add the v-head for improved MeanFlow (<see cref="SongUNetOptions.InstantaneousHead"/>).
+    /// The default is <c>false</c>.</param>
     /// <param name="generator">Generator of the initial weights and dropout masks, or <c>null</c>. The default is <c>null</c>.</param>
     /// <param name="device">Device of the parameters. The default is the CPU.</param>
     /// <param name="dtype">Dtype of the parameters. The default is the default floating dtype.</param>
@@ -222,9 +341,11 @@ public sealed class SongUNet : DualVelocityField
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
     public static SongUNet Small(int resolution = 28, int channels = 1, int classes = 0,
         TimeConditioning conditioning = TimeConditioning.TimeAndInterval, int modelChannels = 32, int blocksPerResolution = 2,
-        double timeScale = 1.0, Generator? generator = null, Device? device = null, ScalarType? dtype = null) =>
+        double timeScale = 1.0, GuidanceInputs guidance = GuidanceInputs.None, bool instantaneousHead = false,
+        Generator? generator = null, Device? device = null, ScalarType? dtype = null) =>
         new(new SongUNetOptions(resolution, channels, modelChannels: modelChannels, channelMultipliers: new[] { 1, 2, 2 },
                 blocksPerResolution: blocksPerResolution, attentionResolutions: new[] { resolution / 4 }, dropout: 0.1, noiseMultiplier: 1,
-                resampleFilter: new[] { 1.0, 1.0 }, conditioning: conditioning, classes: classes, timeScale: timeScale),
+                resampleFilter: new[] { 1.0, 1.0 }, conditioning: conditioning, classes: classes, timeScale: timeScale,
+                guidance: guidance, instantaneousHead: instantaneousHead),
             generator, device, dtype);
 }

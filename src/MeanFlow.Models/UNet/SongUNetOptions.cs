@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using MeanFlow.Fields;
 using MeanFlow.Internal;
+using MeanFlow.Models.DiT;
 
 namespace MeanFlow.Models.UNet;
 
@@ -36,6 +37,13 @@ public sealed class SongUNetOptions
     /// <paramref name="classes"/> is the null class (an all-zero one-hot vector, as EDM's label dropout). The default is 0.</param>
     /// <param name="attentionHeads">Heads of every attention, dividing the channels where attention is used. The default is 1 (DDPM++).</param>
     /// <param name="qkvLayout">Layout of the qkv channels. The default is <see cref="QkvLayout.Stacked"/> (py-meanflow).</param>
+    /// <param name="guidance">The guidance conditions embedded (improved MeanFlow): 1 − 1/ω (and t_min, t_max) each get the
+    /// time inputs' positional embedding, and <c>map_guidance</c> (no bias) maps them into the first mapping layer's output,
+    /// as if they were extra inputs of <c>map_layer0</c>. The default is <see cref="GuidanceInputs.None"/> (the network of
+    /// py-meanflow; guidance arguments are ignored).</param>
+    /// <param name="instantaneousHead">Whether the network has a second output head for the instantaneous velocity v
+    /// (improved MeanFlow): <c>dec_v.RxR_aux_norm</c> and <c>dec_v.RxR_aux_conv</c>, a GroupNorm and a 3×3 convolution
+    /// like the u output, reading the same decoder trunk. The default is <c>false</c>.</param>
     /// <exception cref="ArgumentOutOfRangeException">A value is outside its range; the message names it and the value.</exception>
     public SongUNetOptions(
         int resolution,
@@ -54,7 +62,9 @@ public sealed class SongUNetOptions
         double maxPeriod = 10000,
         int classes = 0,
         int attentionHeads = 1,
-        QkvLayout qkvLayout = QkvLayout.Stacked)
+        QkvLayout qkvLayout = QkvLayout.Stacked,
+        GuidanceInputs guidance = GuidanceInputs.None,
+        bool instantaneousHead = false)
     {
         Guard.Positive(resolution, nameof(resolution));
         Guard.Positive(inChannels, nameof(inChannels));
@@ -93,6 +103,8 @@ public sealed class SongUNetOptions
         if (classes < 0) throw new ArgumentOutOfRangeException(nameof(classes), classes, $"classes must be ≥ 0; got {classes}.");
         Guard.Positive(attentionHeads, nameof(attentionHeads));
         if (!Enum.IsDefined(qkvLayout)) throw new ArgumentOutOfRangeException(nameof(qkvLayout), qkvLayout, $"Unknown qkvLayout {qkvLayout}.");
+        if (!Enum.IsDefined(guidance))
+            throw new ArgumentOutOfRangeException(nameof(guidance), guidance, $"guidance must be a defined {nameof(GuidanceInputs)}; got {guidance}.");
 
         Resolution = resolution;
         InChannels = inChannels;
@@ -111,6 +123,8 @@ public sealed class SongUNetOptions
         Classes = classes;
         AttentionHeads = attentionHeads;
         QkvLayout = qkvLayout;
+        Guidance = guidance;
+        InstantaneousHead = instantaneousHead;
         Layout = UNetLayout.Plan(this);   // checks GroupNorm group counts and heads against every block's channels
     }
 
@@ -164,6 +178,15 @@ public sealed class SongUNetOptions
 
     /// <summary>Layout of the qkv channels.</summary>
     public QkvLayout QkvLayout { get; }
+
+    /// <summary>The guidance conditions embedded (improved MeanFlow).</summary>
+    public GuidanceInputs Guidance { get; }
+
+    /// <summary>Whether the network has the v output head (<c>dec_v.*</c>).</summary>
+    public bool InstantaneousHead { get; }
+
+    /// <summary>Number of guidance inputs embedded: 0, 1 (1 − 1/ω) or 3 (1 − 1/ω, t_min, t_max).</summary>
+    internal int GuidanceInputCount => Guidance switch { GuidanceInputs.Scale => 1, GuidanceInputs.ScaleAndInterval => 3, _ => 0 };
 
     /// <summary>Width of the embedding vector, C·<see cref="EmbeddingMultiplier"/>.</summary>
     public int EmbeddingChannels => ModelChannels * EmbeddingMultiplier;
