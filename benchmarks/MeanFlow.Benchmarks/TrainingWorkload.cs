@@ -42,7 +42,7 @@ internal sealed class TrainingWorkload : IDisposable
         if (_objective is ImprovedMeanFlowObjective improved)
         {
             _improved = improved;
-            _guidedField = _model as IGuidedVelocityField ?? new SingleHeadGuidedField(_field);
+            _guidedField = _model is IGuidedVelocityField { HasInstantaneousHead: true } twoHeads ? twoHeads : new SingleHeadGuidedField(_field);
             _guidedBatch = DrawGuidedBatch(improved, backbone);
         }
     }
