@@ -26,4 +26,13 @@ public enum TrainingCase
 
     /// <summary>MeanFlowObjective with FiniteDifferenceJvp, all 32 rows r ≠ t.</summary>
     FiniteDifference100,
+
+    /// <summary>ImprovedMeanFlowObjective with its defaults (AutomaticJvp: forward mode on a tangent-capable field), 16 of 32
+    /// rows r ≠ t (the official 50 %), drawn guidance; class labels with 10 % dropped on <see cref="Backbone.ImfDiT"/>
+    /// (so the conditional and null-class v-head passes run), unconditional on the single-head backbones (wrapped in
+    /// SingleHeadGuidedField: v = u(z, t, t)).</summary>
+    ImprovedMeanFlow,
+
+    /// <summary><see cref="ImprovedMeanFlow"/> with DoubleBackwardJvp (one forward pass for both heads and the JVP).</summary>
+    ImprovedMeanFlowDoubleBackward,
 }

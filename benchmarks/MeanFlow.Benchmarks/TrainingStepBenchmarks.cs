@@ -16,7 +16,7 @@ public class TrainingStepBenchmarks
     private Dictionary<TrainingCase, TrainingWorkload> _workloads = new();
 
     /// <summary>The network.</summary>
-    [Params(Backbone.DiT, Backbone.UNet)]
+    [Params(Backbone.DiT, Backbone.UNet, Backbone.ImfDiT)]
     public Backbone Backbone { get; set; }
 
     [GlobalSetup]
@@ -57,4 +57,10 @@ public class TrainingStepBenchmarks
 
     [Benchmark(Description = "MF finite-difference 100%")]
     public void FiniteDifference100() => _workloads[TrainingCase.FiniteDifference100].Step();
+
+    [Benchmark(Description = "iMF (automatic JVP) 50%")]
+    public void ImprovedMeanFlow() => _workloads[TrainingCase.ImprovedMeanFlow].Step();
+
+    [Benchmark(Description = "iMF double-backward 50%")]
+    public void ImprovedMeanFlowDoubleBackward() => _workloads[TrainingCase.ImprovedMeanFlowDoubleBackward].Step();
 }

@@ -1,5 +1,6 @@
 using System;
 using MeanFlow.Fields;
+using MeanFlow.Guidance;
 using MeanFlow.Jvp;
 using MeanFlow.Objectives;
 using MeanFlow.TimeSampling;
@@ -12,7 +13,8 @@ namespace MeanFlow.Benchmarks;
 /// One training step of one case: forward (the objective, with its JVP) and backward into the parameters' gradients.
 /// No optimizer step (it costs the same in every case). The batch is drawn once with fixed seeds: every case sees the
 /// same data, noise and t; the MeanFlow cases differ only in r on exactly 8 or 32 rows: the sampler's leading
-/// K = round(fraction·B) rows, already first, as every drawn batch is.
+/// K = round(fraction·B) rows, already first, as every drawn batch is. The improved-MeanFlow cases draw their batch
+/// (same data; noise, times, guidance, labels and drops from the same seed) with the objective's own defaults.
 /// </summary>
 internal sealed class TrainingWorkload : IDisposable
 {
@@ -22,6 +24,9 @@ internal sealed class TrainingWorkload : IDisposable
     private readonly IVelocityField _field;
     private readonly IObjective _objective;
     private readonly ObjectiveBatch _batch;
+    private readonly ImprovedMeanFlowObjective? _improved;
+    private readonly IGuidedVelocityField? _guidedField;
+    private readonly GuidedObjectiveBatch? _guidedBatch;
     private readonly bool _ownsModel;
 
     internal TrainingWorkload(Backbone backbone, TrainingCase @case, nn.Module? sharedModel = null)
@@ -34,6 +39,12 @@ internal sealed class TrainingWorkload : IDisposable
         _field = (IVelocityField)_model;
         _objective = CreateObjective(@case);
         _batch = DrawBatch(DistinctFraction(@case));
+        if (_objective is ImprovedMeanFlowObjective improved)
+        {
+            _improved = improved;
+            _guidedField = _model is IGuidedVelocityField { HasInstantaneousHead: true } twoHeads ? twoHeads : new SingleHeadGuidedField(_field);
+            _guidedBatch = DrawGuidedBatch(improved, backbone);
+        }
     }
 
     internal Backbone Backbone { get; }
@@ -49,6 +60,13 @@ internal sealed class TrainingWorkload : IDisposable
     {
         using var scope = NewDisposeScope();
         _model.zero_grad();
+        if (_improved is not null)
+        {
+            var improved = _improved.Compute(_guidedField!, _guidedBatch!);
+            improved.Loss.backward();
+            DistinctRows = improved.DistinctRows;
+            return;
+        }
         var output = _objective.Compute(_field, _batch);
         output.Loss.backward();
         DistinctRows = output.DistinctRows;
@@ -57,6 +75,7 @@ internal sealed class TrainingWorkload : IDisposable
     internal static double DistinctFraction(TrainingCase @case) => @case switch
     {
         TrainingCase.FlowMatching => 0.0,
+        TrainingCase.ImprovedMeanFlow or TrainingCase.ImprovedMeanFlowDoubleBackward => 0.5,
         TrainingCase.ForwardMode25 or TrainingCase.DoubleBackward25 or TrainingCase.DoubleBackwardDeterministic25
             or TrainingCase.FiniteDifference25 => 0.25,
         _ => 1.0,
@@ -64,6 +83,9 @@ internal sealed class TrainingWorkload : IDisposable
 
     private static IObjective CreateObjective(TrainingCase @case)
     {
+        if (@case is TrainingCase.ImprovedMeanFlow or TrainingCase.ImprovedMeanFlowDoubleBackward)
+            return new ImprovedMeanFlowObjective(jvp: @case == TrainingCase.ImprovedMeanFlow ? null : new DoubleBackwardJvp(),
+                guidance: new GuidanceConditionSampler(Backbones.ImfClasses));
         IJvpEngine? engine = @case switch
         {
             TrainingCase.ForwardMode25 or TrainingCase.ForwardMode100 => new ForwardModeJvp(),
@@ -89,6 +111,17 @@ internal sealed class TrainingWorkload : IDisposable
         var times = new MeanFlowTimeSampler(distinctFraction: distinctFraction)
             .Sample(Backbones.BatchSize, ScalarType.Float32, CPU, generator);
         return new ObjectiveBatch(x, noise, r: times.R, t: times.T);
+    }
+
+    /// <summary>The batch's data with the objective's own draws (noise, times with half the rows r ≠ t, guidance, drops) from
+    /// a fixed seed; labels (and so the guidance passes) only for the class-conditional <see cref="Backbone.ImfDiT"/>.</summary>
+    private GuidedObjectiveBatch DrawGuidedBatch(ImprovedMeanFlowObjective objective, Backbone backbone)
+    {
+        var generator = new Generator(BatchSeed);
+        var labels = backbone == Backbone.ImfDiT
+            ? randint(0, Backbones.ImfClasses, new long[] { Backbones.BatchSize }, generator: generator)
+            : null;
+        return objective.DrawGuided(_batch.X, labels, generator);
     }
 
     public void Dispose()

@@ -23,6 +23,20 @@ public interface IGuidedVelocityField
     /// <returns>u and v, each of the shape of <paramref name="z"/>.</returns>
     TwoHeadVelocity Velocities(Tensor z, Tensor r, Tensor t, Tensor? labels, GuidanceConditions guidance);
 
+    /// <summary>The v-head alone at r = t (h = 0): v(z, t | c, ω, t_min, t_max), what improved MeanFlow's no-gradient
+    /// guidance and tangent pass needs. The default evaluates <see cref="Velocities"/>(z, t, t, …) and keeps v; a field
+    /// whose heads can run separately overrides it to skip the u-head (same values, less work).</summary>
+    /// <param name="z">State z_t, shape (B, ...).</param>
+    /// <param name="t">Times, shape (B,), dtype of <paramref name="z"/>; also the start time (r = t).</param>
+    /// <param name="labels">Class labels, int64 (B,), or <c>null</c>, as for <see cref="Velocities"/>.</param>
+    /// <param name="guidance">ω and the interval per row.</param>
+    /// <returns>v, of the shape of <paramref name="z"/>.</returns>
+    Tensor InstantaneousVelocity(Tensor z, Tensor t, Tensor? labels, GuidanceConditions guidance)
+    {
+        using var scope = NewDisposeScope();
+        return Velocities(z, t, t, labels, guidance).Instantaneous.MoveToOuterDisposeScope();
+    }
+
     /// <summary>Whether the field has its v-head (an inference-only network may have dropped it; training needs it).</summary>
     bool HasInstantaneousHead { get; }
 }

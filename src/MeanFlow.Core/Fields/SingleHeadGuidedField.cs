@@ -46,6 +46,15 @@ public sealed class SingleHeadGuidedField : ITangentGuidedVelocityField
     }
 
     /// <inheritdoc />
+    /// <remarks>One call of the wrapped field on B rows, u(z, t, t | c); <paramref name="guidance"/> is checked for shape
+    /// and then ignored.</remarks>
+    public Tensor InstantaneousVelocity(Tensor z, Tensor t, Tensor? labels, GuidanceConditions guidance)
+    {
+        Check(z, t, t, guidance);
+        return Field.AverageVelocity(z, t, t, labels);
+    }
+
+    /// <inheritdoc />
     public (TwoHeadVelocity Value, Tensor AverageTangent) VelocitiesWithTangent(Tensor z, Tensor r, Tensor t, Tensor? labels,
         GuidanceConditions guidance, InputTangent tangent)
     {

@@ -64,27 +64,32 @@ public sealed class DoubleBackwardJvp : IJvpEngine, IGuidedJvpEngine
     }
 
     /// <inheritdoc />
-    /// <remarks>Differentiates the u-head only; the v-head's value keeps the graph of the plain forward pass. The tangent rows
-    /// get a second forward pass of their own (as <see cref="DeterministicField"/>), so this path is exact for deterministic
-    /// two-head fields only.</remarks>
+    /// <remarks>Differentiates the u-head only. As for single-head fields, both heads and the u-head's JVP come from one
+    /// forward pass over all B rows, so a field with dropout gets the JVP of the value's own mask (and the v-head's value,
+    /// with its graph, comes from that same pass); with <see cref="DeterministicField"/> the K tangent rows get a second
+    /// forward pass of their own instead.</remarks>
     public GuidedJvpOutput Compute(IGuidedVelocityField field, Tensor z, Tensor r, Tensor t, Tensor? labels,
         GuidanceConditions guidance, InputTangent tangent)
     {
         JvpArguments.Check(field, z, r, t, guidance, tangent);
         MathAttention.EnsureSelected();
         using var scope = NewDisposeScope();
-        var value = field.Velocities(z, r, t, labels, guidance);
         var k = tangent.Rows;
-        Tensor jvp;
-        if (k == 0) jvp = zeros_like(tangent.Z);
-        else
+        if (k == 0) return new GuidedJvpOutput(field.Velocities(z, r, t, labels, guidance), zeros_like(tangent.Z)).MoveToOuterDisposeScope();
+        if (DeterministicField)
         {
+            var plain = field.Velocities(z, r, t, labels, guidance);
             var leadingLabels = JvpArguments.Lead(labels, k);
             var leadingGuidance = JvpArguments.Lead(guidance, k);
-            jvp = DoubleBackward.Jvp(xs => field.Velocities(xs[0], xs[1], xs[2], leadingLabels, leadingGuidance).Average,
+            var jvp = DoubleBackward.Jvp(xs => field.Velocities(xs[0], xs[1], xs[2], leadingLabels, leadingGuidance).Average,
                 new[] { z.narrow(0, 0, k), r.narrow(0, 0, k), t.narrow(0, 0, k) }, new[] { tangent.Z, tangent.R, tangent.T });
+            return new GuidedJvpOutput(plain, jvp).MoveToOuterDisposeScope();
         }
-        return new GuidedJvpOutput(value, jvp).MoveToOuterDisposeScope();
+
+        using var grad = enable_grad();                         // the JVP needs the graph even under a caller's no_grad
+        var offsets = new[] { zeros_like(z).requires_grad_(true), zeros_like(r).requires_grad_(true), zeros_like(t).requires_grad_(true) };
+        var value = field.Velocities(z + offsets[0], r + offsets[1], t + offsets[2], labels, guidance);
+        return new GuidedJvpOutput(value, TangentOfLeadingRows(value.Average, offsets, tangent)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Rows 0 … K − 1 of J·d from the value's own graph; zeros when the value does not depend on the inputs.</summary>

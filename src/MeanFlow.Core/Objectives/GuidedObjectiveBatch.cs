@@ -38,13 +38,20 @@ public sealed class GuidedObjectiveBatch
     /// <exception cref="ArgumentException">The guidance's rows, dtype or device disagree with the batch, or a value is not finite.</exception>
     /// <exception cref="ArgumentOutOfRangeException">ω &lt; 1, an interval end outside [0, 1], or t_min &gt; t_max in some row.</exception>
     public GuidedObjectiveBatch(ObjectiveBatch batch, GuidanceConditions guidance)
+        : this(batch, guidance, drawn: false)
+    {
+    }
+
+    /// <summary>Pairs a batch with its guidance; a batch and guidance an objective drew itself are valid by construction
+    /// (<paramref name="drawn"/>), so their values are not read (no host synchronisation).</summary>
+    internal GuidedObjectiveBatch(ObjectiveBatch batch, GuidanceConditions guidance, bool drawn)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(guidance);
         Guard.BatchVector(guidance.Scale, batch.Rows, "scale");
         Guard.SameDtype(batch.X, "x", guidance.Scale, "scale");
         Guard.SameDevice(batch.X, "x", guidance.Scale, "scale");
-        CheckValues(guidance);
+        if (!drawn) CheckValues(guidance);
         Batch = batch;
         Guidance = guidance;
     }

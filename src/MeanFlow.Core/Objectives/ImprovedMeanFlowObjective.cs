@@ -108,11 +108,17 @@ public sealed class ImprovedMeanFlowObjective : IObjective
         Guard.Floating(x, nameof(x), minDims: 1);
         if (labels is not null) RequireNullClass(nameof(labels));
         var b = x.shape[0];
+        Guard.LabelsShape(labels, b, nameof(labels));
+        if (labels is not null) Guard.SameDevice(x, nameof(x), labels, nameof(labels));
         var noise = RandomDraw.Normal(x.shape, x.dtype, x.device, generator);
         var times = TimeSampler.Sample(b, x.dtype, x.device, generator);
+        MeanFlowObjective.CheckTimeSample(TimeSampler, times, x);
         var guidance = Guidance.Sample(times.R, times.T, generator);
         var drop = labels is not null ? Guidance.DrawDropMask(b, x.device, generator) : null;
-        return new GuidedObjectiveBatch(new ObjectiveBatch(x, noise, r: times.R, t: times.T, labels, drop), guidance);
+        // Drawn values are valid by construction: no value check (no host read), and the sampler's count of leading
+        // rows with r ≠ t is kept; the field checks the labels' range.
+        return new GuidedObjectiveBatch(new ObjectiveBatch(x, noise, times.R, times.T, labels, drop, times.LeadingDistinctRows, drawn: true),
+            guidance, drawn: true);
     }
 
     /// <summary>Evaluates the loss on an explicit batch: a deterministic function of its inputs (the explicit entry point
@@ -134,7 +140,7 @@ public sealed class ImprovedMeanFlowObjective : IObjective
         if (batch.Batch.Labels is not null)
         {
             nullClass = RequireNullClass(nameof(batch));
-            Guard.Labels(batch.Batch.Labels, batch.Rows, nullClass.Value + 1, "batch.Labels");
+            if (!batch.Batch.Drawn) Guard.Labels(batch.Batch.Labels, batch.Rows, nullClass.Value + 1, "batch.Labels");
         }
 
         using var scope = NewDisposeScope();
@@ -197,7 +203,7 @@ public sealed class ImprovedMeanFlowObjective : IObjective
         ArgumentNullException.ThrowIfNull(batch);
         using var scope = NewDisposeScope();
         var none = GuidanceConditions.None(batch.Rows, batch.X.dtype, batch.X.device);
-        return AsObjectiveOutput(Compute(Guided(field), new GuidedObjectiveBatch(batch, none))).MoveToOuterDisposeScope();
+        return AsObjectiveOutput(Compute(Guided(field), new GuidedObjectiveBatch(batch, none, drawn: true))).MoveToOuterDisposeScope();   // None is valid: not read
     }
 
     private static IGuidedVelocityField Guided(IVelocityField field)
@@ -215,8 +221,11 @@ public sealed class ImprovedMeanFlowObjective : IObjective
         "Labels were given but the guidance sampler has no null class: create the objective with " +
         $"new {nameof(GuidanceConditionSampler)}(nullClass: <number of classes>) to train a conditional field.", argument);
 
-    /// <summary>v_g on every row and v_c on the leading k rows (the JVP's tangent), from one no-gradient v-head pass over
-    /// the rows that need it.</summary>
+    /// <summary>v_g on every row and v_c on the leading k rows (the JVP's tangent), from one no-gradient pass of the v-head
+    /// alone (<see cref="IGuidedVelocityField.InstantaneousVelocity"/>) with fixed shapes and no host read: with labels, the
+    /// conditional and the null-class velocities of all B rows in one call on the batch stacked twice (2B rows), the
+    /// guided target kept with <c>where</c> on the guided rows; without labels (v_g = v_t), the conditional velocity of the
+    /// k tangent rows only.</summary>
     private static (Tensor Target, Tensor Conditional) GuidedTarget(IGuidedVelocityField field, PathSample sample,
         DistinctRowsFirst rows, GuidanceConditions guidance, long? nullClass)
     {
@@ -227,27 +236,28 @@ public sealed class ImprovedMeanFlowObjective : IObjective
         var inside = rows.T.ge(guidance.IntervalStart).logical_and(rows.T.le(guidance.IntervalEnd));
         // ω′: the drawn ω on flow-matching rows (no interval there), ω masked to 1 outside the interval elsewhere.
         var scale = where(leading.logical_and(inside.logical_not()), ones_like(guidance.Scale), guidance.Scale);
-        var guided = nullClass is null
-            ? zeros(b, dtype: ScalarType.Bool, device: rows.T.device)                 // no labels: v_c = v_u, v_g = v_t
-            : scale.ne(1.0);
-        if (HostRead.Bool(guided.any()) && rows.DropMask is not null) guided = guided.logical_and(rows.DropMask.logical_not());
-        var conditionalRows = HostRead.Nonzero(guided.logical_or(leading)).squeeze(1);
-        var unconditionalRows = HostRead.Nonzero(guided).squeeze(1);
-        long nc = conditionalRows.shape[0], nu = unconditionalRows.shape[0];
-        if (nc == 0) return (sample.Velocity, sample.Velocity.narrow(0, 0, 0));
+        if (nullClass is null || rows.Labels is null)
+        {
+            // No labels: v_c = v_u, so v_g = v_t; v_c is needed only as the tangent of the k leading rows.
+            if (k == 0) return (sample.Velocity, sample.Velocity.narrow(0, 0, 0));
+            var leadingScale = scale.narrow(0, 0, k);
+            var leadingPass = new GuidanceConditions(leadingScale, zeros_like(leadingScale), ones_like(leadingScale));
+            var tangent = field.InstantaneousVelocity(sample.Z.narrow(0, 0, k), rows.T.narrow(0, 0, k), null, leadingPass);
+            return (sample.Velocity, tangent);
+        }
 
-        var all = cat(new[] { conditionalRows, unconditionalRows });
-        var z = sample.Z.index_select(0, all);
-        var t = rows.T.index_select(0, all);
-        var passScale = cat(new[] { scale.index_select(0, conditionalRows), ones(nu, dtype: scale.dtype, device: scale.device) });
-        Tensor? labels = null;
-        if (rows.Labels is not null)
-            labels = cat(new[] { rows.Labels.index_select(0, conditionalRows), full(nu, nullClass!.Value, dtype: ScalarType.Int64, device: rows.Labels.device) });
+        var guided = scale.ne(1.0);
+        if (rows.DropMask is not null) guided = guided.logical_and(rows.DropMask.logical_not());
+        // Rows 0 … B − 1: conditional at ω′; rows B … 2B − 1: null class at ω = 1; all on [0, 1] at r = t (h = 0, as
+        // imf.py's v pass).
+        var z = cat(new[] { sample.Z, sample.Z });
+        var t = cat(new[] { rows.T, rows.T });
+        var labels = cat(new[] { rows.Labels, full_like(rows.Labels, nullClass.Value) });
+        var passScale = cat(new[] { scale, ones_like(scale) });
         var pass = new GuidanceConditions(passScale, zeros_like(passScale), ones_like(passScale));
-        var velocities = field.Velocities(z, t, t, labels, pass).Instantaneous;         // r = t: h = 0, as imf.py's v pass
-        var conditional = zeros_like(sample.Velocity).index_copy_(0, conditionalRows, velocities.narrow(0, 0, nc));
-        if (nu == 0) return (sample.Velocity, conditional.narrow(0, 0, k));
-        var unconditional = zeros_like(sample.Velocity).index_copy_(0, unconditionalRows, velocities.narrow(0, nc, nu));
+        var velocities = field.InstantaneousVelocity(z, t, labels, pass);
+        var conditional = velocities.narrow(0, 0, b);
+        var unconditional = velocities.narrow(0, b, b);
         var factor = TensorRows.Broadcast(1 - scale.reciprocal(), sample.Velocity);
         var target = where(TensorRows.Broadcast(guided, sample.Velocity), sample.Velocity + factor * (conditional - unconditional), sample.Velocity);
         return (target, conditional.narrow(0, 0, k));

@@ -82,7 +82,7 @@ public sealed class MeanFlowObjective : IObjective
         if (labels is not null) Guard.SameDevice(x, nameof(x), labels, nameof(labels));
         var noise = RandomDraw.Normal(x.shape, x.dtype, x.device, generator);
         var times = TimeSampler.Sample(b, x.dtype, x.device, generator);
-        CheckTimeSample(times, x);
+        CheckTimeSample(TimeSampler, times, x);
         var drop = labels is not null && Guidance is not null ? Guidance.DrawDropMask(b, x.device, generator) : null;
         // Drawn values are valid by construction: no value check (no host read); the field checks the labels' range.
         return new ObjectiveBatch(x, noise, times.R, times.T, labels, drop, times.LeadingDistinctRows, drawn: true);
@@ -129,15 +129,15 @@ public sealed class MeanFlowObjective : IObjective
     }
 
     /// <summary>A user's time sampler must return r and t of shape (B,) in the data's dtype and device (no values read).</summary>
-    private void CheckTimeSample(TimeSample times, Tensor x)
+    internal static void CheckTimeSample(ITimeSampler sampler, TimeSample times, Tensor x)
     {
         if (times is null)
-            throw new InvalidOperationException($"{TimeSampler.GetType().Name}.Sample returned null.");
+            throw new InvalidOperationException($"{sampler.GetType().Name}.Sample returned null.");
         var b = x.shape[0];
         foreach (var (time, name) in new[] { (times.R, "r"), (times.T, "t") })
             if (time.dim() != 1 || time.shape[0] != b || time.dtype != x.dtype || time.device.type != x.device.type || time.device.index != x.device.index)
                 throw new InvalidOperationException(
-                    $"{TimeSampler.GetType().Name}.Sample must return {name} of shape [{b}], dtype {x.dtype} on {x.device}; got {time.dtype} {Guard.Shape(time)} on {time.device}.");
+                    $"{sampler.GetType().Name}.Sample must return {name} of shape [{b}], dtype {x.dtype} on {x.device}; got {time.dtype} {Guard.Shape(time)} on {time.device}.");
     }
 
     /// <summary>ṽ_t: v_t, or the guided mixture on rows inside the guidance interval whose label was kept.</summary>

@@ -160,6 +160,17 @@ public sealed class ImprovedMeanFlowDiT : DualVelocityField, ITangentGuidedVeloc
         LabelChecked(labels, () => TwoHeadCalls.Velocities((zz, rr, tt, v, dv) => Run(zz, rr, tt, labels, guidance, v, dv), z, r, t));
 
     /// <inheritdoc />
+    /// <remarks>The trunk and the v-head only (the u-head blocks are skipped). Shapes, labels and guidance as for
+    /// <see cref="ForwardHeads"/>.</remarks>
+    public Tensor InstantaneousVelocity(Tensor z, Tensor t, Tensor? labels, GuidanceConditions guidance) =>
+        LabelChecked(labels, () =>
+        {
+            using var scope = NewDisposeScope();
+            return Run(new Dual(z), new Dual(t), new Dual(t), labels, guidance, instantaneous: true, instantaneousTangent: false, average: false)
+                .Instantaneous!.Primal.MoveToOuterDisposeScope();
+        });
+
+    /// <inheritdoc />
     /// <remarks>The v-head's tangent is not computed (it is not needed); <see cref="ForwardHeads"/> gives it.</remarks>
     public (TwoHeadVelocity Value, Tensor AverageTangent) VelocitiesWithTangent(Tensor z, Tensor r, Tensor t, Tensor? labels,
         GuidanceConditions guidance, InputTangent tangent) =>
@@ -168,8 +179,10 @@ public sealed class ImprovedMeanFlowDiT : DualVelocityField, ITangentGuidedVeloc
     /// <summary>The classes K (labels in [0, K]); named when a label is out of range.</summary>
     private protected override long LabelClasses => Config.Classes;
 
+    /// <summary>One pass: the trunk, then the u-head (skipped when not <paramref name="average"/>, then returned as null)
+    /// and, when <paramref name="instantaneous"/>, the v-head (with its tangent only when <paramref name="instantaneousTangent"/>).</summary>
     private (Dual Average, Dual? Instantaneous) Run(Dual z, Dual r, Dual t, Tensor? labels, GuidanceConditions guidance,
-        bool instantaneous, bool instantaneousTangent)
+        bool instantaneous, bool instantaneousTangent, bool average = true)
     {
         var c = Config;
         FieldInputs.Check(z, r, t, labels, new long[] { c.InChannels, c.InputSize, c.InputSize }, x_embedder.Projection.Weight, c.Classes);
@@ -193,10 +206,10 @@ public sealed class ImprovedMeanFlowDiT : DualVelocityField, ITangentGuidedVeloc
         }, x_embedder.call(z));                                                                             // (B, L, D)
         var rotary = RotaryEmbedding.Create(c.HeadDimension, c.SequenceLength, p.dtype, p.device);
         foreach (var block in shared_blocks) seq = block.call(seq, rotary);
-        var average = Output(u_final_layer, u_heads, seq, rotary).MoveToOuter(scope);
-        if (!instantaneous) return (average, null);
+        var u = average ? Output(u_final_layer, u_heads, seq, rotary).MoveToOuter(scope) : null;
+        if (!instantaneous) return (u!, null);
         var trunk = instantaneousTangent ? seq : new Dual(seq.Primal);
-        return (average, Output(v_final_layer, v_heads, trunk, rotary).MoveToOuter(scope));
+        return (u!, Output(v_final_layer, v_heads, trunk, rotary).MoveToOuter(scope));
     }
 
     /// <summary>A head's blocks, then its output layer on the patch tokens, unpatchified: (B, C, S, S).</summary>

@@ -141,6 +141,16 @@ public sealed class GuidedMlpVelocityField : nn.Module, ITangentGuidedVelocityFi
     }
 
     /// <inheritdoc />
+    /// <remarks>The trunk and the v-head only (the u-head is skipped).</remarks>
+    public Tensor InstantaneousVelocity(Tensor z, Tensor t, Tensor? labels, GuidanceConditions guidance)
+    {
+        Plain(z, t, t);
+        using var scope = NewDisposeScope();
+        return Run(new Dual(z), new Dual(t), new Dual(t), labels, guidance, instantaneous: true, average: false).Instantaneous!
+            .MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
     /// <remarks>The u-head without guidance: ω = 1 on [0, 1] (the v-head is not evaluated).</remarks>
     public Tensor AverageVelocity(Tensor z, Tensor r, Tensor t, Tensor? labels = null)
     {
@@ -151,7 +161,10 @@ public sealed class GuidedMlpVelocityField : nn.Module, ITangentGuidedVelocityFi
         return Run(new Dual(z), new Dual(r), new Dual(t), labels, none, instantaneous: false).Average.Primal.MoveToOuterDisposeScope();
     }
 
-    private (Dual Average, Tensor? Instantaneous) Run(Dual z, Dual r, Dual t, Tensor? labels, GuidanceConditions guidance, bool instantaneous)
+    /// <summary>The network: u (skipped when not <paramref name="average"/>, then returned as null) and, when
+    /// <paramref name="instantaneous"/>, v.</summary>
+    private (Dual Average, Tensor? Instantaneous) Run(Dual z, Dual r, Dual t, Tensor? labels, GuidanceConditions guidance, bool instantaneous,
+        bool average = true)
     {
         FieldInputs.Check(z, r, t, labels, new long[] { Dimension }, input.Weight, Classes);
         CheckGuidance(guidance, z.Primal);
@@ -164,11 +177,11 @@ public sealed class GuidedMlpVelocityField : nn.Module, ITangentGuidedVelocityFi
         var h = input.call(Dual.Cat(scalars.Prepend(z).ToArray(), 1));                     // (B, width)
         if (label_embedding is not null && labels is not null) h = h + label_embedding.call(labels);
         foreach (var layer in trunk) h = layer.call(Silu.call(h));                          // (B, width)
-        var u = Head(h, u_head, u_output);                                                  // (B, D), tangent (K, D)
+        var u = average ? Head(h, u_head, u_output) : null;                                // (B, D), tangent (K, D)
         Tensor? v = instantaneous ? Head(new Dual(h.Primal), v_head, v_output).Primal : null; // (B, D), no tangent needed
-        u.MoveToOuter(scope);
+        u?.MoveToOuter(scope);
         v?.MoveToOuterDisposeScope();
-        return (u, v);
+        return (u!, v);
     }
 
     private static Dual Head(Dual h, ModuleList<DualLinear> layers, DualLinear output)
