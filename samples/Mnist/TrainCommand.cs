@@ -161,8 +161,10 @@ internal static class TrainCommand
     private static IObjective CreateObjective(ParseResult cli, string name, int classes)
     {
         if (name == "imf")
-            // The same times and weighting as MeanFlow here (equal settings for the comparison); the guidance is drawn per row.
-            return new ImprovedMeanFlowObjective(timeSampler: ObjectiveSettings.TimeSampler(cli), weighting: ObjectiveSettings.Weighting(cli),
+            // The official iMF settings unless given: half the rows r ≠ t and c = 0.01 (the logit-normal(−0.4, 1) times and
+            // p = 1 are MeanFlow's too); the guidance is drawn per row.
+            return new ImprovedMeanFlowObjective(timeSampler: ObjectiveSettings.TimeSampler(cli, distinctFractionDefault: 0.5),
+                weighting: ObjectiveSettings.Weighting(cli, constantDefault: 0.01),
                 normalizer: ClassSampling.Normalizer,
                 guidance: new GuidanceConditionSampler(nullClass: classes, maxScale: cli.GetValue(CfgMaxScale), dropProbability: cli.GetValue(CfgDrop)));
         var guidance = new ClassifierFreeGuidance(nullClass: classes, scale: cli.GetValue(CfgScale), mixing: cli.GetValue(CfgMixing),
