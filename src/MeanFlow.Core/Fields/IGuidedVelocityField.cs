@@ -23,6 +23,21 @@ public interface IGuidedVelocityField
     /// <returns>u and v, each of the shape of <paramref name="z"/>.</returns>
     TwoHeadVelocity Velocities(Tensor z, Tensor r, Tensor t, Tensor? labels, GuidanceConditions guidance);
 
+    /// <summary>The u-head alone: u(z, r, t | c, ω, t_min, t_max), what a sampler needs. The default evaluates
+    /// <see cref="Velocities"/> and keeps u; a field whose heads can run separately overrides it to skip the v-head (same
+    /// values, less work, and it works on an inference network that dropped its v-head).</summary>
+    /// <param name="z">State z_t, shape (B, ...).</param>
+    /// <param name="r">Start times, shape (B,), dtype of <paramref name="z"/>.</param>
+    /// <param name="t">End times, shape (B,), dtype of <paramref name="z"/>; r ≤ t.</param>
+    /// <param name="labels">Class labels, int64 (B,), or <c>null</c>, as for <see cref="Velocities"/>.</param>
+    /// <param name="guidance">ω and the interval per row.</param>
+    /// <returns>u, of the shape of <paramref name="z"/>.</returns>
+    Tensor AverageVelocity(Tensor z, Tensor r, Tensor t, Tensor? labels, GuidanceConditions guidance)
+    {
+        using var scope = NewDisposeScope();
+        return Velocities(z, r, t, labels, guidance).Average.MoveToOuterDisposeScope();
+    }
+
     /// <summary>The v-head alone at r = t (h = 0): v(z, t | c, ω, t_min, t_max), what improved MeanFlow's no-gradient
     /// guidance and tangent pass needs. The default evaluates <see cref="Velocities"/>(z, t, t, …) and keeps v; a field
     /// whose heads can run separately overrides it to skip the u-head (same values, less work).</summary>

@@ -46,6 +46,15 @@ public sealed class SingleHeadGuidedField : ITangentGuidedVelocityField
     }
 
     /// <inheritdoc />
+    /// <remarks>One call of the wrapped field on B rows, u(z, r, t | c); <paramref name="guidance"/> is checked for shape
+    /// and then ignored.</remarks>
+    public Tensor AverageVelocity(Tensor z, Tensor r, Tensor t, Tensor? labels, GuidanceConditions guidance)
+    {
+        Check(z, r, t, guidance);
+        return Field.AverageVelocity(z, r, t, labels);
+    }
+
+    /// <inheritdoc />
     /// <remarks>One call of the wrapped field on B rows, u(z, t, t | c); <paramref name="guidance"/> is checked for shape
     /// and then ignored.</remarks>
     public Tensor InstantaneousVelocity(Tensor z, Tensor t, Tensor? labels, GuidanceConditions guidance)

@@ -68,7 +68,7 @@ public sealed class MeanFlowSampler : ISampler
         {
             using var scope = NewDisposeScope();
             double t = Grid.Times[i], r = Grid.Times[i + 1];
-            var u = field.Velocities(z, SamplerArguments.Times(r, z), SamplerArguments.Times(t, z), labels, guidance.Value).Average;
+            var u = field.AverageVelocity(z, SamplerArguments.Times(r, z), SamplerArguments.Times(t, z), labels, guidance.Value);   // the u-head alone
             var next = z - (t - r) * u;
             if (!ReferenceEquals(z, noise)) z.Dispose();
             z = next.MoveToOuterDisposeScope();

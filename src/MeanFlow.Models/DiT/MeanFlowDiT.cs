@@ -139,6 +139,17 @@ public sealed class MeanFlowDiT : DualVelocityField, ITangentGuidedVelocityField
     }
 
     /// <inheritdoc />
+    /// <remarks>Shapes, labels and guidance as for <see cref="ForwardHeads"/>; the v output layer is skipped (and need
+    /// not exist).</remarks>
+    public Tensor AverageVelocity(Tensor z, Tensor r, Tensor t, Tensor? labels, GuidanceConditions guidance)
+    {
+        ArgumentNullException.ThrowIfNull(guidance);
+        using var scope = NewDisposeScope();
+        return Run(new Dual(z), new Dual(r), new Dual(t), labels, guidance, instantaneous: false, instantaneousTangent: false)
+            .Average.Primal.MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
     /// <remarks>Shapes, labels and guidance as for <see cref="ForwardHeads"/>.</remarks>
     /// <exception cref="InvalidOperationException">The model has no v output layer.</exception>
     public TwoHeadVelocity Velocities(Tensor z, Tensor r, Tensor t, Tensor? labels, GuidanceConditions guidance)

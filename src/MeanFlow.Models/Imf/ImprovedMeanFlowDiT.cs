@@ -147,12 +147,13 @@ public sealed class ImprovedMeanFlowDiT : DualVelocityField, ITangentGuidedVeloc
     /// <returns>u, shape (B, C, S, S).</returns>
     /// <exception cref="ArgumentException">A shape, dtype or device does not fit.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A label is outside [0, K].</exception>
-    public Tensor AverageVelocity(Tensor z, Tensor r, Tensor t, Tensor? labels, GuidanceConditions guidance)
-    {
-        using var scope = NewDisposeScope();
-        return Run(new Dual(z), new Dual(r), new Dual(t), labels, guidance, instantaneous: false, instantaneousTangent: false)
-            .Average.Primal.MoveToOuterDisposeScope();
-    }
+    public Tensor AverageVelocity(Tensor z, Tensor r, Tensor t, Tensor? labels, GuidanceConditions guidance) =>
+        LabelChecked(labels, () =>
+        {
+            using var scope = NewDisposeScope();
+            return Run(new Dual(z), new Dual(r), new Dual(t), labels, guidance, instantaneous: false, instantaneousTangent: false)
+                .Average.Primal.MoveToOuterDisposeScope();
+        });
 
     /// <inheritdoc />
     /// <remarks>Shapes, labels and guidance as for <see cref="ForwardHeads"/>.</remarks>

@@ -151,6 +151,15 @@ public sealed class GuidedMlpVelocityField : nn.Module, ITangentGuidedVelocityFi
     }
 
     /// <inheritdoc />
+    /// <remarks>The trunk and the u-head only (the v-head is skipped).</remarks>
+    public Tensor AverageVelocity(Tensor z, Tensor r, Tensor t, Tensor? labels, GuidanceConditions guidance)
+    {
+        Plain(z, r, t);
+        using var scope = NewDisposeScope();
+        return Run(new Dual(z), new Dual(r), new Dual(t), labels, guidance, instantaneous: false).Average.Primal.MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
     /// <remarks>The u-head without guidance: ω = 1 on [0, 1] (the v-head is not evaluated).</remarks>
     public Tensor AverageVelocity(Tensor z, Tensor r, Tensor t, Tensor? labels = null)
     {
