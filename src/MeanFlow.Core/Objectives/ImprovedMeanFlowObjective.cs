@@ -29,9 +29,11 @@ namespace MeanFlow.Objectives;
 /// <see cref="INormalizer"/> and a <see cref="GuidanceConditionSampler"/>. The defaults are the official ones:
 /// logit-normal(−0.4, 1) times with r = t on half the rows, adaptive weights 1/(‖·‖² + 0.01), ω ∈ [1, 8] ∝ 1/ω,
 /// t_min ~ U[0, 0.5], t_max ~ U[0.5, 1], label drop 10 %.</para>
-/// <para>Cost: the no-gradient v-head passes are one batched forward over only the rows that need them (the conditional
-/// pass on the rows with r ≠ t, whose v_c is the tangent, and on the rows whose target is guided; the unconditional
-/// pass on the guided rows). The JVP covers the leading block of rows with r ≠ t, as in <see cref="MeanFlowObjective"/>.</para>
+/// <para>Cost: the no-gradient v-head passes are one call of <see cref="IGuidedVelocityField.InstantaneousVelocity"/> on
+/// the batch stacked twice (every row with its label, then with the null class at ω = 1); <c>where</c> keeps the guided
+/// target on the guided rows, so the shapes are fixed and the step makes no host read. Without labels only the K rows
+/// with r ≠ t are evaluated (their v_c is the tangent). The JVP covers the leading block of rows with r ≠ t, as in
+/// <see cref="MeanFlowObjective"/>. Measured step cost: docs/articles/performance.md.</para>
 /// <para>As an <see cref="IObjective"/> (for <c>Trainer</c>), the field must also be an <see cref="IGuidedVelocityField"/>
 /// (wrap a single-head field in <see cref="SingleHeadGuidedField"/> to train it this way); the loss is reported as an
 /// <see cref="ObjectiveOutput"/> whose prediction is u_θ and target u_tgt = v_g − (t − r)·du/dt. Its explicit
