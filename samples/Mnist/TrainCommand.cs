@@ -24,7 +24,8 @@ internal static class TrainCommand
     private static readonly Option<string> Dataset = DataLocation.DatasetOption();
     private static readonly Option<string?> Data = DataLocation.DataOption();
     private static readonly Option<string> Objective = Choice("objective", "meanflow",
-        "meanflow, flow-matching or imf (improved MeanFlow: two heads, guidance as an input; needs --backbone imf-dit-tiny, imf-unet-small or imf-unet-tiny)",
+        "meanflow, flow-matching or imf (improved MeanFlow: two heads, guidance as an input; needs --backbone imf-dit-tiny, imf-unet-small or imf-unet-tiny;\n" +
+        "its defaults are the official --distinct-fraction 0.5 and --adaptive-constant 0.01 unless given)",
         "meanflow", "flow-matching", "imf");
     private static readonly Option<string> Backbone = Option("backbone", "dit-tiny", Backbones.Names);
     private static readonly Option<string> Conditioning = Choice("conditioning", TimeConditioning.TimeAndInterval,

@@ -13,13 +13,13 @@ internal sealed class ObjectiveOptions
 {
     internal ObjectiveOptions(double distinctFraction, string timeDistribution, double adaptivePower)
     {
-        DistinctFraction = Option("distinct-fraction", distinctFraction, "MeanFlow: fraction of rows with r ≠ t (MNIST --objective imf: 0.5 unless given)");
+        DistinctFraction = Option("distinct-fraction", distinctFraction, "MeanFlow: fraction of rows with r ≠ t");
         TimeDistribution = Choice("time-distribution", timeDistribution, "distribution of the two time draws: uniform or logit-normal",
             "uniform", "logit-normal");
         TimeMean = Option("time-mean", -0.4, "logit-normal time distribution: mean");
         TimeStd = Option("time-std", 1.0, "logit-normal time distribution: standard deviation");
         AdaptivePower = Option("adaptive-power", adaptivePower, "MeanFlow adaptive loss weighting: p (0 = plain squared error)");
-        AdaptiveConstant = Option("adaptive-constant", 1e-3, "MeanFlow adaptive loss weighting: c (MNIST --objective imf: 0.01 unless given)");
+        AdaptiveConstant = Option("adaptive-constant", 1e-3, "MeanFlow adaptive loss weighting: c");
     }
 
     internal Option<double> DistinctFraction { get; }

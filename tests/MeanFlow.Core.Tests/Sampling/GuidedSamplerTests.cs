@@ -35,6 +35,34 @@ public class GuidedSamplerTests
         TestTensors.AssertAbsolute(z, full(2, 1, (1 - 1.25) * (1 - 1.25), dtype: float64), 1e-15);
     }
 
+    [Fact]
+    public void SamplingCallsTheUHeadAloneWhenTheFieldOffersIt()
+    {
+        using var scope = NewDisposeScope();
+        var field = new UHeadOnly();
+        var noise = ones(3, 2, dtype: float64);
+        var z = new MeanFlowSampler(2).SampleGuided(field, noise, scale: 2.0);
+        Assert.Equal(2, field.Calls);
+        TestTensors.AssertAbsolute(z, full(3, 2, 1 - 0.5 * 0.25 - 0.5 * 0.25, dtype: float64), 1e-15);   // u = 0.25 each step
+    }
+
+    /// <summary>A field whose both-heads call fails: a sampler that evaluated the v-head would throw.</summary>
+    private sealed class UHeadOnly : IGuidedVelocityField
+    {
+        internal int Calls { get; private set; }
+
+        public bool HasInstantaneousHead => false;
+
+        public TwoHeadVelocity Velocities(Tensor z, Tensor r, Tensor t, Tensor? labels, GuidanceConditions guidance) =>
+            throw new System.InvalidOperationException("the v-head was evaluated");
+
+        public Tensor AverageVelocity(Tensor z, Tensor r, Tensor t, Tensor? labels, GuidanceConditions guidance)
+        {
+            Calls++;
+            return full_like(z, 0.25);
+        }
+    }
+
     private sealed class Recording : IGuidedVelocityField
     {
         internal List<(double R, double T, double Scale, double Start, double End)> Calls { get; } = new();

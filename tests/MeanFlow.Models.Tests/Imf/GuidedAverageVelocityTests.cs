@@ -11,7 +11,8 @@ namespace MeanFlow.Models.Tests.Imf;
 /// <summary>
 /// The u-head alone (what <see cref="MeanFlowSampler.SampleGuided"/> calls) equals the u of both heads, for each field
 /// that overrides it to skip its v-head (float64, ≤ 1e-12), with r, t, labels and guidance varying by row; and a network
-/// that dropped its v-head blocks (an official "inference" checkpoint) samples with guidance from its u-head alone.
+/// that dropped its v-head blocks (an official "inference" checkpoint) samples with guidance: one step is z − u. (That the
+/// sampler calls the u-head alone is tested in Core, GuidedSamplerTests.)
 /// </summary>
 public class GuidedAverageVelocityTests
 {
