@@ -35,7 +35,7 @@ namespace MeanFlow.Models.DiT;
 /// checkpoints then load with <see cref="TimeConditioning.TimeAndStart"/>. Both heads read the same trunk and
 /// conditioning; as a <see cref="IGuidedVelocityField"/> the model answers both.</para>
 /// </remarks>
-public sealed class MeanFlowDiT : DualVelocityField, ITangentGuidedVelocityField
+public sealed class MeanFlowDiT : TwoHeadDualVelocityField
 {
     private readonly PatchEmbed x_embedder;
     private readonly TimestepEmbedder? t_embedder;
@@ -102,7 +102,8 @@ public sealed class MeanFlowDiT : DualVelocityField, ITangentGuidedVelocityField
     private protected override long LabelClasses => Config.Classes;
 
     /// <inheritdoc />
-    public bool HasInstantaneousHead => Config.InstantaneousHead;
+    /// <remarks>The v-head is the output layer <c>final_layer_v</c>, built with <see cref="MeanFlowDiTConfig.InstantaneousHead"/>.</remarks>
+    public override bool HasInstantaneousHead => Config.InstantaneousHead;
 
     /// <summary>The network on pairs: u(z, r, t | c) on all B rows and, when the inputs carry tangents of their
     /// leading K rows, its JVP on those rows. A model with guidance inputs is evaluated at ω = 1 on [0, 1].</summary>
@@ -116,62 +117,11 @@ public sealed class MeanFlowDiT : DualVelocityField, ITangentGuidedVelocityField
     /// or labels were given to an unconditional model.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A label is outside [0, K].</exception>
     public override Dual Forward(Dual z, Dual r, Dual t, Tensor? labels = null) =>
-        Run(z, r, t, labels, null, instantaneous: false, instantaneousTangent: false).Average;
-
-    /// <summary>Both heads on pairs (a model with <see cref="MeanFlowDiTConfig.InstantaneousHead"/>): u(z, r, t | c, ω)
-    /// and v from <c>final_layer_v</c>, with the JVP of each on the leading K rows when the inputs carry tangents.</summary>
-    /// <param name="z">Noisy images (B, C, S, S), tangent (K, C, S, S) or none.</param>
-    /// <param name="r">Start times (B,), with the tangent rows of <paramref name="z"/>.</param>
-    /// <param name="t">End times (B,), with the tangent rows of <paramref name="z"/>.</param>
-    /// <param name="labels">As for <see cref="Forward"/>.</param>
-    /// <param name="guidance">ω and the interval per row, z's dtype and device; constants for the tangent. Only the
-    /// inputs of <see cref="MeanFlowDiTConfig.Guidance"/> are read; values are not checked here.</param>
-    /// <returns>u and v, each (B, C, S, S), with tangents (K, C, S, S) when the inputs have tangents.</returns>
-    /// <exception cref="InvalidOperationException">The model has no v output layer.</exception>
-    /// <exception cref="ArgumentException">A shape, dtype or device does not fit.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A label is outside [0, K].</exception>
-    public (Dual Average, Dual Instantaneous) ForwardHeads(Dual z, Dual r, Dual t, Tensor? labels, GuidanceConditions guidance)
-    {
-        ArgumentNullException.ThrowIfNull(guidance);
-        RequireInstantaneousHead();
-        var (u, v) = Run(z, r, t, labels, guidance, instantaneous: true, instantaneousTangent: true);
-        return (u, v!);
-    }
+        Run(z, r, t, labels, null, average: true, instantaneous: false, instantaneousTangent: false).Average!;
 
     /// <inheritdoc />
-    /// <remarks>Shapes, labels and guidance as for <see cref="ForwardHeads"/>; the v output layer is skipped (and need
-    /// not exist).</remarks>
-    public Tensor AverageVelocity(Tensor z, Tensor r, Tensor t, Tensor? labels, GuidanceConditions guidance)
-    {
-        ArgumentNullException.ThrowIfNull(guidance);
-        using var scope = NewDisposeScope();
-        return Run(new Dual(z), new Dual(r), new Dual(t), labels, guidance, instantaneous: false, instantaneousTangent: false)
-            .Average.Primal.MoveToOuterDisposeScope();
-    }
-
-    /// <inheritdoc />
-    /// <remarks>Shapes, labels and guidance as for <see cref="ForwardHeads"/>.</remarks>
-    /// <exception cref="InvalidOperationException">The model has no v output layer.</exception>
-    public TwoHeadVelocity Velocities(Tensor z, Tensor r, Tensor t, Tensor? labels, GuidanceConditions guidance)
-    {
-        ArgumentNullException.ThrowIfNull(guidance);
-        RequireInstantaneousHead();
-        return TwoHeadCalls.Velocities((zz, rr, tt, v, dv) => Run(zz, rr, tt, labels, guidance, v, dv), z, r, t);
-    }
-
-    /// <inheritdoc />
-    /// <remarks>The v-head's tangent is not computed; <see cref="ForwardHeads"/> gives it.</remarks>
-    /// <exception cref="InvalidOperationException">The model has no v output layer.</exception>
-    public (TwoHeadVelocity Value, Tensor AverageTangent) VelocitiesWithTangent(Tensor z, Tensor r, Tensor t, Tensor? labels,
-        GuidanceConditions guidance, InputTangent tangent)
-    {
-        ArgumentNullException.ThrowIfNull(guidance);
-        RequireInstantaneousHead();
-        return TwoHeadCalls.WithTangent((zz, rr, tt, v, dv) => Run(zz, rr, tt, labels, guidance, v, dv), z, r, t, tangent);
-    }
-
-    private (Dual Average, Dual? Instantaneous) Run(Dual z, Dual r, Dual t, Tensor? labels, GuidanceConditions? guidance,
-        bool instantaneous, bool instantaneousTangent)
+    private protected override (Dual? Average, Dual? Instantaneous) Run(Dual z, Dual r, Dual t, Tensor? labels, GuidanceConditions? guidance,
+        bool average, bool instantaneous, bool instantaneousTangent)
     {
         FieldInputs.Check(z, r, t, labels, new long[] { Config.InChannels, Config.InputSize, Config.InputSize },
             x_embedder.Projection.Weight, Config.Classes);
@@ -182,10 +132,10 @@ public sealed class MeanFlowDiT : DualVelocityField, ITangentGuidedVelocityField
         if (w_embedder is not null) c = c + EmbedGuidance(z.Primal, guidance);                // (B, D)
         if (y_embedder is not null) c = c + y_embedder.call(labels ?? NullLabels(z.Primal));  // (B, D)
         foreach (var block in blocks) x = block.call(x, c);                                   // (B, N, D)
-        var average = Output(final_layer_u ?? final_layer!, x, c).MoveToOuter(scope);         // (B, C, S, S)
-        if (!instantaneous) return (average, null);
+        var u = average ? Output(final_layer_u ?? final_layer!, x, c).MoveToOuter(scope) : null;   // (B, C, S, S)
+        if (!instantaneous) return (u, null);
         if (!instantaneousTangent) (x, c) = (new Dual(x.Primal), new Dual(c.Primal));
-        return (average, Output(final_layer_v!, x, c).MoveToOuter(scope));
+        return (u, Output(final_layer_v!, x, c).MoveToOuter(scope));
     }
 
     private Dual Output(FinalLayer layer, Dual x, Dual c)
@@ -205,13 +155,9 @@ public sealed class MeanFlowDiT : DualVelocityField, ITangentGuidedVelocityField
         return sum;
     }
 
-    private void RequireInstantaneousHead()
-    {
-        if (!HasInstantaneousHead)
-            throw new InvalidOperationException(
-                $"This {nameof(MeanFlowDiT)} has no v output layer; build it with {nameof(MeanFlowDiTConfig)}(…, instantaneousHead: true) " +
-                "for improved MeanFlow, or use its single-head view (AverageVelocity).");
-    }
+    private protected override string? MissingInstantaneousHeadMessage => HasInstantaneousHead ? null :
+        $"This {nameof(MeanFlowDiT)} has no v output layer; build it with {nameof(MeanFlowDiTConfig)}(…, instantaneousHead: true) " +
+        "for improved MeanFlow, or use its single-head view (AverageVelocity).";
 
     /// <summary>Σ of the timestep embeddings of the time inputs, in MFDiT's order (t first): the embedders present,
     /// in the order t, r, t − r, are those of <see cref="TimeConditioningExtensions.Inputs"/>.</summary>

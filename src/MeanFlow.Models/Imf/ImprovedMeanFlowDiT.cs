@@ -33,7 +33,7 @@ namespace MeanFlow.Models.Imf;
 /// <para>As an <see cref="IVelocityField"/> the model answers u at ω = 1 on the interval [0, 1] (no guidance), so the
 /// samplers and objectives of single-head fields work with it.</para>
 /// </remarks>
-public sealed class ImprovedMeanFlowDiT : DualVelocityField, ITangentGuidedVelocityField
+public sealed class ImprovedMeanFlowDiT : TwoHeadDualVelocityField
 {
     // The official initialisation constants (imfDiT: weight_init_constant, embedding and token constants).
     private const double BlockInitConstant = 0.32;
@@ -102,7 +102,10 @@ public sealed class ImprovedMeanFlowDiT : DualVelocityField, ITangentGuidedVeloc
     public ImprovedMeanFlowDiTConfig Config { get; }
 
     /// <inheritdoc />
-    public bool HasInstantaneousHead => Config.InstantaneousHead;
+    /// <remarks>The v-head is the blocks <c>v_heads</c> (built with <see cref="ImprovedMeanFlowDiTConfig.InstantaneousHead"/>)
+    /// and the output layer <c>v_final_layer</c>. Without the blocks the two-head members still answer, with
+    /// <c>v_final_layer</c> applied to the trunk's output as upstream computes it: that v is not a trained velocity.</remarks>
+    public override bool HasInstantaneousHead => Config.InstantaneousHead;
 
     /// <summary>u(z, r, t | c) without guidance (ω = 1 on [0, 1]) on all B rows and, when the inputs carry tangents of
     /// their leading K rows, its JVP on those rows. The v-head is not evaluated.</summary>
@@ -114,81 +117,25 @@ public sealed class ImprovedMeanFlowDiT : DualVelocityField, ITangentGuidedVeloc
     /// <returns>u, shape (B, C, S, S), and its tangent (K, C, S, S) when the inputs have tangents.</returns>
     /// <exception cref="ArgumentException">A shape, dtype or device does not fit, or the inputs' tangents differ.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A label is outside [0, K].</exception>
-    public override Dual Forward(Dual z, Dual r, Dual t, Tensor? labels = null)
-    {
-        ArgumentNullException.ThrowIfNull(z);
-        return Run(z, r, t, labels, GuidanceConditions.None(z.Rows, z.Primal.dtype, z.Primal.device), instantaneous: false, instantaneousTangent: false).Average;
-    }
-
-    /// <summary>Both heads on pairs: u(z, r, t | c, ω, t_min, t_max) and v(z, t | c, ω, t_min, t_max) on all B rows and,
-    /// when the inputs carry tangents of their leading K rows, the JVP of each head on those rows.</summary>
-    /// <param name="z">Noisy images (B, C, S, S), tangent (K, C, S, S) or none.</param>
-    /// <param name="r">Start times (B,), with the tangent rows of <paramref name="z"/>.</param>
-    /// <param name="t">End times (B,), with the tangent rows of <paramref name="z"/>.</param>
-    /// <param name="labels">As for <see cref="Forward"/>.</param>
-    /// <param name="guidance">ω ≥ 1 and [t_min, t_max] per row, dtype and device of <paramref name="z"/>; constants for the
-    /// tangent. The network sees 1 − 1/ω, t_min and t_max; their values are not checked here (that is the caller's job,
-    /// as the contract says).</param>
-    /// <returns>u and v, each (B, C, S, S), with tangents (K, C, S, S) when the inputs have tangents.</returns>
-    /// <exception cref="ArgumentException">A shape, dtype or device does not fit.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A label is outside [0, K].</exception>
-    public (Dual Average, Dual Instantaneous) ForwardHeads(Dual z, Dual r, Dual t, Tensor? labels, GuidanceConditions guidance)
-    {
-        var (u, v) = Run(z, r, t, labels, guidance, instantaneous: true, instantaneousTangent: true);
-        return (u, v!);
-    }
-
-    /// <summary>u(z, r, t | c, ω, t_min, t_max) alone (the v-head is skipped): what a sampler needs.</summary>
-    /// <param name="z">Noisy images (B, C, S, S).</param>
-    /// <param name="r">Start times (B,).</param>
-    /// <param name="t">End times (B,).</param>
-    /// <param name="labels">As for <see cref="Forward"/>.</param>
-    /// <param name="guidance">As for <see cref="ForwardHeads"/>.</param>
-    /// <returns>u, shape (B, C, S, S).</returns>
-    /// <exception cref="ArgumentException">A shape, dtype or device does not fit.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A label is outside [0, K].</exception>
-    public Tensor AverageVelocity(Tensor z, Tensor r, Tensor t, Tensor? labels, GuidanceConditions guidance) =>
-        LabelChecked(labels, () =>
-        {
-            using var scope = NewDisposeScope();
-            return Run(new Dual(z), new Dual(r), new Dual(t), labels, guidance, instantaneous: false, instantaneousTangent: false)
-                .Average.Primal.MoveToOuterDisposeScope();
-        });
-
-    /// <inheritdoc />
-    /// <remarks>Shapes, labels and guidance as for <see cref="ForwardHeads"/>.</remarks>
-    public TwoHeadVelocity Velocities(Tensor z, Tensor r, Tensor t, Tensor? labels, GuidanceConditions guidance) =>
-        LabelChecked(labels, () => TwoHeadCalls.Velocities((zz, rr, tt, v, dv) => Run(zz, rr, tt, labels, guidance, v, dv), z, r, t));
-
-    /// <inheritdoc />
-    /// <remarks>The trunk and the v-head only (the u-head blocks are skipped). Shapes, labels and guidance as for
-    /// <see cref="ForwardHeads"/>.</remarks>
-    public Tensor InstantaneousVelocity(Tensor z, Tensor t, Tensor? labels, GuidanceConditions guidance) =>
-        LabelChecked(labels, () =>
-        {
-            using var scope = NewDisposeScope();
-            return Run(new Dual(z), new Dual(t), new Dual(t), labels, guidance, instantaneous: true, instantaneousTangent: false, average: false)
-                .Instantaneous!.Primal.MoveToOuterDisposeScope();
-        });
-
-    /// <inheritdoc />
-    /// <remarks>The v-head's tangent is not computed (it is not needed); <see cref="ForwardHeads"/> gives it.</remarks>
-    public (TwoHeadVelocity Value, Tensor AverageTangent) VelocitiesWithTangent(Tensor z, Tensor r, Tensor t, Tensor? labels,
-        GuidanceConditions guidance, InputTangent tangent) =>
-        LabelChecked(labels, () => TwoHeadCalls.WithTangent((zz, rr, tt, v, dv) => Run(zz, rr, tt, labels, guidance, v, dv), z, r, t, tangent));
+    public override Dual Forward(Dual z, Dual r, Dual t, Tensor? labels = null) =>
+        Run(z, r, t, labels, null, average: true, instantaneous: false, instantaneousTangent: false).Average!;
 
     /// <summary>The classes K (labels in [0, K]); named when a label is out of range.</summary>
     private protected override long LabelClasses => Config.Classes;
 
-    /// <summary>One pass: the trunk, then the u-head (skipped when not <paramref name="average"/>, then returned as null)
-    /// and, when <paramref name="instantaneous"/>, the v-head (with its tangent only when <paramref name="instantaneousTangent"/>).</summary>
-    private (Dual Average, Dual? Instantaneous) Run(Dual z, Dual r, Dual t, Tensor? labels, GuidanceConditions guidance,
-        bool instantaneous, bool instantaneousTangent, bool average = true)
+    /// <summary>The v output is always there (<c>v_final_layer</c>, on the v-head blocks or on the trunk).</summary>
+    private protected override string? MissingInstantaneousHeadMessage => null;
+
+    /// <inheritdoc />
+    /// <remarks>No guidance is ω = 1 on [0, 1].</remarks>
+    private protected override (Dual? Average, Dual? Instantaneous) Run(Dual z, Dual r, Dual t, Tensor? labels, GuidanceConditions? guidance,
+        bool average, bool instantaneous, bool instantaneousTangent)
     {
         var c = Config;
         FieldInputs.Check(z, r, t, labels, new long[] { c.InChannels, c.InputSize, c.InputSize }, x_embedder.Projection.Weight, c.Classes);
-        FieldInputs.CheckGuidance(guidance, z.Primal);
+        if (guidance is not null) FieldInputs.CheckGuidance(guidance, z.Primal);
         using var scope = NewDisposeScope();
+        guidance ??= GuidanceConditions.None(z.Rows, z.Primal.dtype, z.Primal.device);
         long? k = z.HasTangent ? z.TangentRows : null;
         Dual Constant(Tensor embedding) => Dual.Constant(embedding, k);
         var p = z.Primal;
@@ -208,9 +155,9 @@ public sealed class ImprovedMeanFlowDiT : DualVelocityField, ITangentGuidedVeloc
         var rotary = RotaryEmbedding.Create(c.HeadDimension, c.SequenceLength, p.dtype, p.device);
         foreach (var block in shared_blocks) seq = block.call(seq, rotary);
         var u = average ? Output(u_final_layer, u_heads, seq, rotary).MoveToOuter(scope) : null;
-        if (!instantaneous) return (u!, null);
+        if (!instantaneous) return (u, null);
         var trunk = instantaneousTangent ? seq : new Dual(seq.Primal);
-        return (u!, Output(v_final_layer, v_heads, trunk, rotary).MoveToOuter(scope));
+        return (u, Output(v_final_layer, v_heads, trunk, rotary).MoveToOuter(scope));
     }
 
     /// <summary>A head's blocks, then its output layer on the patch tokens, unpatchified: (B, C, S, S).</summary>

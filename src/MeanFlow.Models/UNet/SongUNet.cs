@@ -43,7 +43,7 @@ namespace MeanFlow.Models.UNet;
 /// <para>Dropout masks are drawn from the generator given to the constructor; in training mode the tangent
 /// rows use the primal rows' masks.</para>
 /// </remarks>
-public sealed class SongUNet : DualVelocityField, ITangentGuidedVelocityField
+public sealed class SongUNet : TwoHeadDualVelocityField
 {
     private static readonly DualSilu Silu = new();
 
@@ -85,7 +85,9 @@ public sealed class SongUNet : DualVelocityField, ITangentGuidedVelocityField
     public SongUNetOptions Options { get; }
 
     /// <inheritdoc />
-    public bool HasInstantaneousHead => Options.InstantaneousHead;
+    /// <remarks>The v-head is <c>dec_v</c> (its own <c>aux_norm</c> and <c>aux_conv</c> on the decoder's last features),
+    /// built with <see cref="SongUNetOptions.InstantaneousHead"/>.</remarks>
+    public override bool HasInstantaneousHead => Options.InstantaneousHead;
 
     private protected override long LabelClasses => Options.Classes;
 
@@ -104,68 +106,11 @@ public sealed class SongUNet : DualVelocityField, ITangentGuidedVelocityField
     /// given to an unconditional network.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A label is out of range.</exception>
     public override Dual Forward(Dual z, Dual r, Dual t, Tensor? labels = null) =>
-        Run(z, r, t, labels, null, instantaneous: false, instantaneousTangent: false).Average;
-
-    /// <summary>Both heads on pairs (a network with <see cref="SongUNetOptions.InstantaneousHead"/>): u(z, r, t | c, ω,
-    /// t_min, t_max) and v from <c>dec_v</c>, with the JVP of each on the leading K rows when the inputs carry tangents.</summary>
-    /// <param name="z">State, shape (B, in, R, R), tangent (K, in, R, R) or none.</param>
-    /// <param name="r">Start times, shape (B,), with the tangent rows of <paramref name="z"/>.</param>
-    /// <param name="t">End times, shape (B,), with the tangent rows of <paramref name="z"/>.</param>
-    /// <param name="labels">As for <see cref="Forward"/>.</param>
-    /// <param name="guidance">ω and the interval per row (B rows), z's dtype and device; constants for the tangent. Only
-    /// the inputs of <see cref="SongUNetOptions.Guidance"/> are read; values are not checked here.</param>
-    /// <returns>u and v, each (B, out, R, R), with tangents (K, out, R, R) when the inputs have tangents.</returns>
-    /// <exception cref="InvalidOperationException">The network has no v-head.</exception>
-    /// <exception cref="ArgumentException">A shape, dtype or device does not fit (the guidance's rows included).</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A label is out of range.</exception>
-    public (Dual Average, Dual Instantaneous) ForwardHeads(Dual z, Dual r, Dual t, Tensor? labels, GuidanceConditions guidance)
-    {
-        ArgumentNullException.ThrowIfNull(guidance);
-        RequireInstantaneousHead();
-        var (u, v) = Run(z, r, t, labels, guidance, instantaneous: true, instantaneousTangent: true);
-        return (u, v!);
-    }
-
-    /// <summary>u(z, r, t | c, ω, t_min, t_max) alone, the v-head skipped (what a sampler needs; works without a v-head).</summary>
-    /// <param name="z">State, shape (B, in, R, R).</param>
-    /// <param name="r">Start times, shape (B,).</param>
-    /// <param name="t">End times, shape (B,).</param>
-    /// <param name="labels">As for <see cref="Forward"/>.</param>
-    /// <param name="guidance">As for <see cref="ForwardHeads"/>.</param>
-    /// <returns>u, shape (B, out, R, R).</returns>
-    /// <exception cref="ArgumentException">A shape, dtype or device does not fit.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A label is out of range.</exception>
-    public Tensor AverageVelocity(Tensor z, Tensor r, Tensor t, Tensor? labels, GuidanceConditions guidance)
-    {
-        ArgumentNullException.ThrowIfNull(guidance);
-        using var scope = NewDisposeScope();
-        return LabelChecked(labels, () => Run(new Dual(z), new Dual(r), new Dual(t), labels, guidance, instantaneous: false, instantaneousTangent: false))
-            .Average.Primal.MoveToOuterDisposeScope();
-    }
+        Run(z, r, t, labels, null, average: true, instantaneous: false, instantaneousTangent: false).Average!;
 
     /// <inheritdoc />
-    /// <remarks>Shapes, labels and guidance as for <see cref="ForwardHeads"/>.</remarks>
-    /// <exception cref="InvalidOperationException">The network has no v-head.</exception>
-    public TwoHeadVelocity Velocities(Tensor z, Tensor r, Tensor t, Tensor? labels, GuidanceConditions guidance)
-    {
-        ArgumentNullException.ThrowIfNull(guidance);
-        RequireInstantaneousHead();
-        return LabelChecked(labels, () => TwoHeadCalls.Velocities((zz, rr, tt, v, dv) => Run(zz, rr, tt, labels, guidance, v, dv), z, r, t));
-    }
-
-    /// <inheritdoc />
-    /// <remarks>The v-head's tangent is not computed; <see cref="ForwardHeads"/> gives it.</remarks>
-    /// <exception cref="InvalidOperationException">The network has no v-head.</exception>
-    public (TwoHeadVelocity Value, Tensor AverageTangent) VelocitiesWithTangent(Tensor z, Tensor r, Tensor t, Tensor? labels,
-        GuidanceConditions guidance, InputTangent tangent)
-    {
-        ArgumentNullException.ThrowIfNull(guidance);
-        RequireInstantaneousHead();
-        return LabelChecked(labels, () => TwoHeadCalls.WithTangent((zz, rr, tt, v, dv) => Run(zz, rr, tt, labels, guidance, v, dv), z, r, t, tangent));
-    }
-
-    private (Dual Average, Dual? Instantaneous) Run(Dual z, Dual r, Dual t, Tensor? labels, GuidanceConditions? guidance,
-        bool instantaneous, bool instantaneousTangent)
+    private protected override (Dual? Average, Dual? Instantaneous) Run(Dual z, Dual r, Dual t, Tensor? labels, GuidanceConditions? guidance,
+        bool average, bool instantaneous, bool instantaneousTangent)
     {
         var o = Options;
         FieldInputs.Check(z, r, t, labels, new long[] { o.InChannels, o.Resolution, o.Resolution }, map_layer0.Weight, o.Classes);
@@ -195,9 +140,9 @@ public sealed class SongUNet : DualVelocityField, ITangentGuidedVelocityField
                     break;
             }
         }
-        var average = Head(dec, trunk!).MoveToOuter(scope);                                     // (B, out, R, R)
-        if (!instantaneous) return (average, null);
-        return (average, Head(dec_v!, instantaneousTangent ? trunk! : new Dual(trunk!.Primal)).MoveToOuter(scope));
+        var u = average ? Head(dec, trunk!).MoveToOuter(scope) : null;                         // (B, out, R, R)
+        if (!instantaneous) return (u, null);
+        return (u, Head(dec_v!, instantaneousTangent ? trunk! : new Dual(trunk!.Primal)).MoveToOuter(scope));
     }
 
     /// <summary>An output head: aux_conv(silu(aux_norm(x))), the last two entries of <paramref name="modules"/>.</summary>
@@ -209,13 +154,9 @@ public sealed class SongUNet : DualVelocityField, ITangentGuidedVelocityField
         return conv.call(Silu.call(norm.call(x)));
     }
 
-    private void RequireInstantaneousHead()
-    {
-        if (!HasInstantaneousHead)
-            throw new InvalidOperationException(
-                $"This {nameof(SongUNet)} has no v-head; build it with {nameof(SongUNetOptions)}(…, instantaneousHead: true) for improved " +
-                "MeanFlow, or ask for u alone (AverageVelocity).");
-    }
+    private protected override string? MissingInstantaneousHeadMessage => HasInstantaneousHead ? null :
+        $"This {nameof(SongUNet)} has no v-head; build it with {nameof(SongUNetOptions)}(…, instantaneousHead: true) for improved " +
+        "MeanFlow, or ask for u alone (AverageVelocity).";
 
     /// <summary>The embedding vector: silu(map_layer1(silu(map_layer0(cat_i [sin, cos](s·τ_i·ω) + map_label(c)) + map_guidance(g)))),
     /// g the positional embeddings of 1 − 1/ω (and t_min, t_max), constants along the tangent (ω = 1 on [0, 1] when no
