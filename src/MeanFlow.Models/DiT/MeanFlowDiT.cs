@@ -1,7 +1,6 @@
 using System;
 using System.Linq;
 using MeanFlow.Fields;
-using MeanFlow.Jvp;
 using MeanFlow.Models.Layers;
 using TorchSharp;
 using TorchSharp.Modules;

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using MeanFlow.Fields;
-using MeanFlow.Jvp;
 using MeanFlow.Models.Checkpoints;
 using MeanFlow.Models.Layers;
 using TorchSharp;
