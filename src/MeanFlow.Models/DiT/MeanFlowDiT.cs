@@ -116,7 +116,7 @@ public sealed class MeanFlowDiT : TwoHeadDualVelocityField
     /// or labels were given to an unconditional model.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A label is outside [0, K].</exception>
     public override Dual Forward(Dual z, Dual r, Dual t, Tensor? labels = null) =>
-        Run(z, r, t, labels, null, average: true, instantaneous: false, instantaneousTangent: false).Average!;
+        LabelChecked(labels, () => Run(z, r, t, labels, null, average: true, instantaneous: false, instantaneousTangent: false)).Average!;
 
     /// <inheritdoc />
     private protected override (Dual? Average, Dual? Instantaneous) Run(Dual z, Dual r, Dual t, Tensor? labels, GuidanceConditions? guidance,

@@ -117,7 +117,7 @@ public sealed class ImprovedMeanFlowDiT : TwoHeadDualVelocityField
     /// <exception cref="ArgumentException">A shape, dtype or device does not fit, or the inputs' tangents differ.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A label is outside [0, K].</exception>
     public override Dual Forward(Dual z, Dual r, Dual t, Tensor? labels = null) =>
-        Run(z, r, t, labels, null, average: true, instantaneous: false, instantaneousTangent: false).Average!;
+        LabelChecked(labels, () => Run(z, r, t, labels, null, average: true, instantaneous: false, instantaneousTangent: false)).Average!;
 
     /// <summary>The classes K (labels in [0, K]); named when a label is out of range.</summary>
     private protected override long LabelClasses => Config.Classes;

@@ -105,7 +105,7 @@ public sealed class SongUNet : TwoHeadDualVelocityField
     /// given to an unconditional network.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A label is out of range.</exception>
     public override Dual Forward(Dual z, Dual r, Dual t, Tensor? labels = null) =>
-        Run(z, r, t, labels, null, average: true, instantaneous: false, instantaneousTangent: false).Average!;
+        LabelChecked(labels, () => Run(z, r, t, labels, null, average: true, instantaneous: false, instantaneousTangent: false)).Average!;
 
     /// <inheritdoc />
     private protected override (Dual? Average, Dual? Instantaneous) Run(Dual z, Dual r, Dual t, Tensor? labels, GuidanceConditions? guidance,

@@ -10,7 +10,7 @@ namespace MeanFlow.Models.Tests.Layers;
 /// <summary>
 /// The two-head entry points that <see cref="TwoHeadDualVelocityField"/> writes once, on each backbone that derives from
 /// it (the MeanFlow DiT and the U-Net with their iMF options, the iMF DiT; tiny, 3 classes, float64, all parameters
-/// perturbed): every entry point refuses an out-of-range label with the same <see cref="ArgumentOutOfRangeException"/>,
+/// perturbed): every entry point, Forward on pairs included, refuses an out-of-range label with the same <see cref="ArgumentOutOfRangeException"/>,
 /// refuses null guidance, and the single-head calls agree bit for bit with the two-head calls.
 /// </summary>
 public sealed class TwoHeadDualVelocityFieldTests
@@ -69,6 +69,7 @@ public sealed class TwoHeadDualVelocityFieldTests
                 ("Velocities", () => field.Velocities(z, r, t, labels, guidance)),
                 ("VelocitiesWithTangent", () => field.VelocitiesWithTangent(z, r, t, labels, guidance, tangent)),
                 ("ForwardHeads", () => field.ForwardHeads(new Dual(z), new Dual(r), new Dual(t), labels, guidance)),
+                ("Forward", () => field.Forward(new Dual(z), new Dual(r), new Dual(t), labels)),
             };
             foreach (var (call, run) in calls)
             {
