@@ -1,5 +1,6 @@
 using System;
 using System.CommandLine;
+using System.Globalization;
 using System.Linq;
 using System.IO;
 using System.Text.Json.Nodes;
@@ -106,7 +107,7 @@ internal static class TrainCommand
             seed: seed, device: device, logEvery: 50, sampleEvery: cli.GetValue(SampleEvery), checkpointEvery: cli.GetValue(CheckpointEvery),
             checkpointPath: Path.Combine(output, "checkpoint.bin"));
 
-        var configuration = Configuration(cli, classes);
+        var configuration = Configuration(cli, classes, objective);
         JsonFile.Write(Path.Combine(output, "config.json"), configuration);
         using var trainer = Trainer.Create(model, objective, options);
         foreach (var (key, value) in configuration) trainer.Metadata[key] = value?.DeepClone();
@@ -182,12 +183,19 @@ internal static class TrainCommand
         ? s
         : throw new ArgumentException($"Option --time-scale: expected a positive number, got '{cli.GetValue(TimeScale)}'.");
 
-    private static JsonObject Configuration(ParseResult cli, int classes)
+    /// <summary>config.json: every option's value, except that the fraction of rows with r ≠ t and c are the ones the
+    /// objective uses (imf's own defaults apply when those options are not given).</summary>
+    private static JsonObject Configuration(ParseResult cli, int classes, IObjective objective)
     {
         var json = Backbones.Describe(cli.GetValue(Backbone)!, classes, Conditions(cli), PositiveTimeScale(cli));
         var recorded = new Option[] { Dataset, Objective, Steps, BatchSize, LearningRate, Warmup, GradClip }.Concat(ObjectiveSettings.All)
             .Concat(new Option[] { CfgScale, CfgMixing, CfgMaxScale, CfgDrop, Ema, Seed, Threads, DeviceName }).ToArray();
         foreach (var (name, value) in Values(cli, recorded)) json[name] = value?.DeepClone();
+        if (objective is ImprovedMeanFlowObjective { TimeSampler: MeanFlowTimeSampler times, Weighting: AdaptiveLossWeighting weighting })
+        {
+            json["distinct-fraction"] = times.DistinctFraction.ToString(CultureInfo.InvariantCulture);
+            json["adaptive-constant"] = weighting.Constant.ToString(CultureInfo.InvariantCulture);
+        }
         return json;
     }
 }
