@@ -95,7 +95,7 @@ internal sealed class Toy2DExperiment
         var ratio = panels[1].Metrics["slicedWasserstein"]!.GetValue<double>() / panels[4].Metrics["slicedWasserstein"]!.GetValue<double>();
         metrics["oneStep1NfeOverFlowMatching100StepSlicedWasserstein"] = ratio;
         var verdict = o.Dataset == ToyDistribution.Checkerboard
-            ? Toy2DEvaluation.Verdict(panels[4].Metrics["fractionOnBoard"]!.GetValue<double>(), panels[1].Metrics["fractionOnBoard"]!.GetValue<double>())
+            ? Toy2DEvaluation.Verdict(panels[4].Metrics["fractionOnBoard"]!.GetValue<double>(), panels[1].Metrics["fractionOnBoard"]!.GetValue<double>(), oneStep)
             : null;
         if (verdict is not null) metrics["verdict"] = verdict;
         JsonFile.Write(Path.Combine(o.Output, "metrics.json"), metrics);
