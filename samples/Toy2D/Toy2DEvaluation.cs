@@ -48,12 +48,12 @@ internal static class Toy2DEvaluation
 
     /// <summary>The one-line verdict of a checkerboard run against the targets; <paramref name="oneStep"/> names the
     /// one-step model (MeanFlow or iMF; the 88 % target is MeanFlow's, applied to either).</summary>
-    internal static string Verdict(double flowMatching100, double meanFlow1, string oneStep)
+    internal static string Verdict(double flowMatching100, double oneStep1, string oneStep)
     {
         static string Mark(double value, double target) => value >= target ? "met" : "missed";
         return string.Create(CultureInfo.InvariantCulture,
             $"Targets: 100-step flow matching {flowMatching100:P1} on the squares (≥ {FlowMatchingTarget:P0}: {Mark(flowMatching100, FlowMatchingTarget)}), " +
-            $"1-NFE {oneStep} {meanFlow1:P1} (≥ {MeanFlowTarget:P0}: {Mark(meanFlow1, MeanFlowTarget)}).");
+            $"1-NFE {oneStep} {oneStep1:P1} (≥ {MeanFlowTarget:P0}: {Mark(oneStep1, MeanFlowTarget)}).");
     }
 
     private static double? InMass(ToyDistribution dataset, Tensor points)
